@@ -1,0 +1,90 @@
+"""python -m bot [run|console|check|export|backup] --config PATH"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import app, logs, ops
+from .config import DEFAULT_CONFIG, Config, ConfigError, load
+from .storage import DatabaseTooNew, Storage
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's --config must not overwrite one given before the subcommand.
+    common.add_argument("--config", default=argparse.SUPPRESS,
+                        help=f"path to the campaign config (default ./{DEFAULT_CONFIG})")
+    main = argparse.ArgumentParser(prog="python -m bot", parents=[common],
+                                   description="campaign-bot: a campaign chat bot")
+    sub = main.add_subparsers(dest="command")
+    sub.add_parser("run", parents=[common],
+                   help="run on Telegram/Discord, or the console when no token is set")
+    console = sub.add_parser("console", parents=[common], help="chat locally as a supporter")
+    console.add_argument("--name", help="your display name in the console chat")
+    console.add_argument("--moderator", action="store_true",
+                         help="act as a moderator (you own the database anyway)")
+    sub.add_parser("check", parents=[common], help="validate the config and summarise it")
+    export = sub.add_parser("export", parents=[common], help="export data as CSV")
+    export.add_argument("what", choices=["signatures"])
+    export.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    backup = sub.add_parser("backup", parents=[common],
+                            help="online backup of the database, safe while the bot runs")
+    backup.add_argument("file", type=Path, help="where to write the copy (e.g. backup.db)")
+    return main
+
+
+async def _export(config: Config, out: Path) -> int:
+    if not Path(config.storage.path).exists():
+        print(f"No database at {config.storage.path}: nothing to export.", file=sys.stderr)
+        return 1
+    async with await Storage.open(config.storage.path) as store:
+        count = await ops.export_signatures(store, out)
+    print(f"Exported {count} signatures to {out}. It holds personal data: keep it safe.")
+    return 0
+
+
+async def _backup(config: Config, target: Path) -> int:
+    if not Path(config.storage.path).exists():
+        print(f"No database at {config.storage.path}: nothing to back up.", file=sys.stderr)
+        return 1
+    async with await Storage.open(config.storage.path) as store:
+        await store.backup(target)
+    print(f"Backed up {config.storage.path} to {target}.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    command = args.command or "run"
+    logs.setup(logging.INFO if command == "run" else logging.WARNING)
+    try:
+        config = load(getattr(args, "config", DEFAULT_CONFIG))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    try:
+        if command == "check":
+            print(ops.summary(config, datetime.now(UTC), app.tokens()))
+            return 0
+        if command == "export":
+            return asyncio.run(_export(config, args.out))
+        if command == "backup":
+            return asyncio.run(_backup(config, args.file))
+        if command == "console":
+            return asyncio.run(app.console(config, name=args.name, moderator=args.moderator))
+        return asyncio.run(app.run(config))
+    except DatabaseTooNew as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""A local console chat on the same handlers and database as the real platforms.
+
+One line is one message. Buttons show as numbered choices: typing the number or the label
+presses it. Works interactively and from a pipe (it exits at end of input)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+import threading
+from typing import TextIO
+
+from ..core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
+from ..registry import Bot
+
+PLATFORM = "console"
+BANNER = "Console chat as {name}. Type /help to begin; Ctrl-D (end of input) quits."
+
+
+def render(reply: Reply, start: int = 1) -> str:
+    lines = [reply.plain_text()]
+    number = start
+    for row in reply.buttons:
+        cells = []
+        for button in row:
+            cells.append(f"[{number}] {button.label}")
+            number += 1
+        lines.append("   ".join(cells))
+    return "\n".join(lines)
+
+
+class ConsoleChat:
+    def __init__(self, bot: Bot, out: TextIO, name: str | None = None):
+        self.bot = bot
+        self.out = out
+        display = name or getpass.getuser().title()
+        self.user = UserRef(PLATFORM, "local", display)
+        self.chat = ChatRef(PLATFORM, "local", is_direct=True)
+        self.buttons: list[Button] = []
+
+    def to_incoming(self, line: str) -> Incoming:
+        parsed = parse_command(line)
+        if parsed:
+            return Incoming("command", self.user, self.chat, name=parsed[0], args=parsed[1])
+        typed = line.strip()
+        for number, button in enumerate(self.buttons, start=1):
+            if typed == str(number) or typed.casefold() == button.label.casefold():
+                return button_incoming(self.user, self.chat, button.data)
+        return Incoming("text", self.user, self.chat, args=line)
+
+    async def say(self, line: str) -> None:
+        replies = [r for r in await self.bot.handle(self.to_incoming(line)) if isinstance(r, Reply)]
+        shown = [b for r in replies for row in r.buttons for b in row]
+        self.buttons = shown  # only the latest choices can be pressed by number
+        number = 1
+        for reply in replies:
+            self.out.write(render(reply, number) + "\n\n")
+            number += sum(len(row) for row in reply.buttons)
+        self.out.flush()
+
+
+async def read_lines(stream: TextIO) -> asyncio.Queue:
+    """Feed lines from a blocking stream into a queue from a daemon thread, so a pending read
+    never keeps the process alive at exit (a plain executor thread would)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        for line in stream:
+            loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r\n"))
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="console-input", daemon=True).start()
+    return queue
+
+
+async def run_console(bot: Bot, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+                      name: str | None = None) -> None:
+    chat = ConsoleChat(bot, stdout, name)
+    interactive = stdin.isatty()
+    if interactive:
+        stdout.write(BANNER.format(name=chat.user.display_name) + "\n\n")
+    lines = await read_lines(stdin)
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = await lines.get()
+        if line is None:
+            return
+        if line.strip():
+            await chat.say(line)

@@ -1,0 +1,255 @@
+"""config.toml -> validated, frozen settings. Every problem is reported on its own line, naming the
+key (`events[2].ends_at: ...`, entries counted from 1 in file order), before anything starts.
+
+Tokens never live here: they come from TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN only.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_CONFIG = "config.toml"
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_URL = TypeAdapter(HttpUrl)
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a directory
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/London)")
+    return name
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^https?://", value) or re.search(r"\s", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    _URL.validate_python(value)  # raises on a malformed host, port or path
+    return value
+
+
+def _hhmm(value: str) -> str:
+    if not HHMM.fullmatch(value):  # re `$` also matches before a trailing newline
+        raise ValueError(f"{value!r} is not a time as HH:MM (00:00-23:59)")
+    return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1)]
+Url = Annotated[str, AfterValidator(_url)]
+TimeOfDay = Annotated[str, AfterValidator(_hhmm)]
+Timezone = Annotated[str, AfterValidator(_timezone)]
+Moment = Annotated[AwareDatetime, Field(strict=False)]  # TOML datetimes or ISO 8601 strings
+Day = Annotated[date, Field(strict=False)]
+Many = Field(strict=False)  # TOML arrays arrive as lists; items stay strict
+FieldMode = Literal["required", "optional", "off"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Campaign(Section):
+    name: Text
+    organisation: Text
+    summary: Text
+    timezone: Timezone
+    deadline: Moment
+    deadline_label: Text
+    deadline_text: str = ""
+    donate_url: Url
+    donate_text: Text
+    website: Url
+
+
+class Petition(Section):
+    title: Text
+    text: Text
+    target: Text
+    consent_text: Text
+    consent_version: Text
+    name: FieldMode = "required"
+    email: FieldMode = "required"
+    postcode: FieldMode = "off"
+    postcode_pattern: Annotated[str, AfterValidator(_regex)] = r"^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$"
+
+
+class Event(Section):
+    id: Annotated[str, Field(pattern=EVENT_ID.pattern)]
+    title: Text
+    starts_at: Moment
+    ends_at: Moment
+    location: str = ""
+    url: Url | None = None
+    description: str = ""
+
+    @field_validator("ends_at")
+    @classmethod
+    def _after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
+        starts = info.data.get("starts_at")
+        if starts is not None and value <= starts:
+            raise ValueError("must be after starts_at")
+        return value
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Event:
+        if not self.location and not self.url:
+            raise ValueError("an event needs a location or a url")
+        return self
+
+
+class Action(Section):
+    date: Day
+    text: Text
+    url: Url | None = None
+
+
+class Prompts(Section):
+    send_at: TimeOfDay = "09:00"
+    fallback_action: Text
+
+
+class Moderators(Section):
+    telegram_user_ids: Annotated[tuple[int, ...], Many] = ()
+    discord_user_ids: Annotated[tuple[int, ...], Many] = ()
+    discord_role_ids: Annotated[tuple[int, ...], Many] = ()
+
+
+class Storage(Section):
+    path: Text = "campaign.db"
+
+
+class Telegram(Section):
+    base_url: Url = "https://api.telegram.org/bot"
+
+
+class Discord(Section):
+    api_base_url: Url = "https://discord.com/api/v10"
+    gateway_url: Annotated[str, Field(pattern=r"^wss?://\S+$")] = "wss://gateway.discord.gg/"
+
+
+class Config(Section):
+    campaign: Campaign
+    petition: Petition
+    events: Annotated[tuple[Event, ...], Many] = ()
+    actions: Annotated[tuple[Action, ...], Many] = ()
+    prompts: Prompts
+    moderators: Moderators = Moderators()
+    storage: Storage = Storage()
+    telegram: Telegram = Telegram()
+    discord: Discord = Discord()
+
+    @model_validator(mode="after")
+    def _unique(self) -> Config:
+        problems = _duplicates("events", "id", [e.id for e in self.events])
+        problems += _duplicates("actions", "date", [a.date for a in self.actions])
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.campaign.timezone)
+
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
+
+def _duplicates(section: str, key: str, values: list) -> list[str]:
+    seen: set = set()
+    problems = []
+    for index, value in enumerate(values, start=1):
+        if value in seen:
+            problems.append(f"{section}[{index}].{key}: duplicate {key} {str(value)!r}")
+        seen.add(value)
+    return problems
+
+
+def _where(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        elif part in ("function-after", "function-before") or "[" in str(part):
+            continue  # pydantic's validator wrappers, not keys
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "timezone_aware":
+        return "needs a UTC offset, e.g. 2027-06-10T09:00:00-04:00"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def format_errors(exc: ValidationError) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        where, message = _where(error["loc"]), _message(error)
+        for line in message.splitlines():
+            problems.append(f"{where}: {line}" if where and not line.startswith(where) else line)
+    return problems
+
+
+def parse(data: dict, base_dir: Path) -> Config:
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_errors(exc)) from None
+    db = Path(config.storage.path)
+    if not db.is_absolute():  # relative to the config file, not to wherever the bot was started
+        db = base_dir / db
+    return config.model_copy(update={"storage": Storage(path=str(db))})
+
+
+def load(path: str | Path = DEFAULT_CONFIG) -> Config:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: config file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read: {exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    return parse(data, path.resolve().parent)

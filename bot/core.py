@@ -1,0 +1,222 @@
+"""The neutral message model every handler and adapter speaks.
+
+Handlers build `Reply` values out of `Span`s and `Button`s and never escape anything: only an
+adapter knows its target syntax (Telegram HTML, Discord markdown, plain console text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Callable, Literal, Protocol
+
+# Telegram refuses callback_data over 64 bytes; Discord allows 100 characters of custom_id, so a
+# payload that fits Telegram fits both.
+MAX_BUTTON_DATA_BYTES = 64
+SEPARATOR = ":"
+
+
+@dataclass(frozen=True)
+class UserRef:
+    platform: str
+    id: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    platform: str
+    id: str
+    is_direct: bool = True
+
+
+@dataclass(frozen=True)
+class Plain:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bold:
+    text: str
+
+
+@dataclass(frozen=True)
+class Italic:
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point in time. Discord shows it in each viewer's own zone; elsewhere `fallback` is shown."""
+
+    at: datetime
+    fallback: str
+    style: Literal["full", "relative", "date"] = "full"
+
+
+Span = Plain | Bold | Italic | Link | Moment
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    payload: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        encode_button(self.action, self.payload)  # refuse oversize data where it is built
+
+    @property
+    def data(self) -> str:
+        return encode_button(self.action, self.payload)
+
+
+def encode_button(action: str, payload: tuple[str, ...] = ()) -> str:
+    parts = (action, *payload)
+    for part in parts:
+        if SEPARATOR in part or not part.isprintable():
+            raise ValueError(f"button part {part!r} may not contain {SEPARATOR!r}")
+    data = SEPARATOR.join(parts)
+    if len(data.encode("utf-8")) > MAX_BUTTON_DATA_BYTES:
+        raise ValueError(f"button data {data!r} is over {MAX_BUTTON_DATA_BYTES} bytes")
+    return data
+
+
+def decode_button(data: str) -> tuple[str, tuple[str, ...]]:
+    """Split client-supplied button data. Raises ValueError on anything malformed."""
+    if not data or len(data.encode("utf-8")) > MAX_BUTTON_DATA_BYTES or not data.isprintable():
+        raise ValueError("malformed button data")
+    action, *payload = data.split(SEPARATOR)
+    if not action:
+        raise ValueError("malformed button data")
+    return action, tuple(payload)
+
+
+@dataclass(frozen=True)
+class Reply:
+    body: tuple[Span, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    private: bool = False
+
+    @staticmethod
+    def of(*parts: str | Span, buttons=(), private: bool = False) -> Reply:
+        spans = tuple(Plain(p) if isinstance(p, str) else p for p in parts)
+        rows = tuple(tuple(row) if isinstance(row, (list, tuple)) else (row,) for row in buttons)
+        return Reply(spans, rows, private)
+
+    def plain_text(self) -> str:
+        return "".join(render_plain_span(s) for s in self.body)
+
+
+def render_plain_span(span: Span) -> str:
+    if isinstance(span, Link):
+        return span.text if span.text == span.url else f"{span.text} ({span.url})"
+    if isinstance(span, Moment):
+        return span.fallback
+    return span.text
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    """Ask the adapter to open form `form_id` (a modal where possible, a conversation otherwise)."""
+
+    form_id: str
+
+
+Outgoing = Reply | FormRequest
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question of a form. `validate` returns the cleaned value or raises ValueError(reason)."""
+
+    name: str
+    label: str
+    prompt: str
+    kind: Literal["text", "choice"] = "text"
+    required: bool = True
+    default: str | None = None
+    choices: tuple[Choice, ...] = ()
+    max_length: int = 100
+    validate: Callable[[str], str] | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    title: str
+    fields: tuple[Field, ...]
+
+    def __post_init__(self) -> None:
+        # Discord modals hold at most five inputs; choices are asked after the modal.
+        if sum(1 for f in self.fields if f.kind == "text") > 5:
+            raise ValueError(f"form {self.id} has more than 5 text fields")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    kind: Literal["command", "action", "text"]
+    user: UserRef
+    chat: ChatRef
+    name: str = ""  # command name or button action
+    args: str = ""  # text after the command, or the text message itself
+    payload: tuple[str, ...] = ()
+    role_ids: tuple[str, ...] = ()  # Discord roles, for the moderator check
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class FrozenClock:
+    current: datetime = field(default_factory=lambda: datetime(2027, 6, 1, 12, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.current += timedelta(**delta)
+
+
+def parse_command(text: str, bot_username: str | None = None) -> tuple[str, str] | None:
+    """'/sign@CampaignBot extra' -> ('sign', 'extra'); None when the text is not a command.
+    A command addressed to another bot (@OtherBot) is not ours: None."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, _, args = text[1:].partition(" ")
+    name, _, target = head.partition("@")
+    if target and bot_username and target.lower() != bot_username.lower():
+        return None
+    if not name:
+        return None
+    return name.lower(), args.strip()
+
+
+def button_incoming(user: UserRef, chat: ChatRef, data: str, role_ids=()) -> Incoming:
+    """Turn client-supplied button data into an Incoming; malformed data gets an empty action
+    name, which dispatch answers with 'no longer available'."""
+    try:
+        action, payload = decode_button(data)
+    except ValueError:
+        action, payload = "", ()
+    return Incoming("action", user, chat, name=action, payload=payload, role_ids=tuple(role_ids))

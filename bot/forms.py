@@ -1,0 +1,162 @@
+"""Forms as step-by-step conversations, for platforms without modals (Telegram, the console).
+
+The state lives in SQLite (`form_sessions`), so a restart in the middle resumes at the same
+question. Every button carries (form id, step, choice): a button from an earlier question or
+another form no longer matches the stored session and changes nothing.
+"""
+
+from __future__ import annotations
+
+from .core import Button, Field, Form, FormRequest, Reply
+from .registry import STALE, Context, FormSpec, as_list
+from .storage import FormSession
+
+ACTION = "form"
+DEFAULT, SKIP = "d", "s"
+
+STEP = "({step} of {total}) "
+CANCEL_HINT = "Send /cancel to stop."
+USE_DEFAULT = "Use “{value}”"
+SKIP_LABEL = "Skip"
+REQUIRED = "This one is required."
+CHOOSE = "Please choose one of the options: {labels}."
+TOO_LONG = "That is too long: at most {limit} characters."
+
+
+def spec_for(ctx: Context, session: FormSession) -> tuple[FormSpec, Form] | None:
+    spec = ctx.bot.forms.get(session.form_id)
+    if spec is None:
+        return None
+    form = spec.build(ctx)
+    if not 0 <= session.step < len(form.fields):
+        return None
+    return spec, form
+
+
+def question(form: Form, step: int) -> Reply:
+    field = form.fields[step]
+    buttons: list[Button] = []
+    if field.kind == "choice":
+        buttons = [Button(c.label, ACTION, (form.id, str(step), str(i)))
+                   for i, c in enumerate(field.choices)]
+    else:
+        if field.default:
+            label = USE_DEFAULT.format(value=_short(field.default))
+            buttons.append(Button(label, ACTION, (form.id, str(step), DEFAULT)))
+        if not field.required:
+            buttons.append(Button(SKIP_LABEL, ACTION, (form.id, str(step), SKIP)))
+    prefix = STEP.format(step=step + 1, total=len(form.fields)) if len(form.fields) > 1 else ""
+    return Reply.of(f"{prefix}{field.prompt}\n{CANCEL_HINT}", buttons=[buttons], private=True)
+
+
+def _short(text: str, limit: int = 24) -> str:
+    # Button labels stay short on every platform; the full default is stored, not the label.
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def start(ctx: Context, request: FormRequest) -> list:
+    spec = ctx.bot.forms[request.form_id]
+    form = spec.build(ctx)
+    user = ctx.user
+    await ctx.store.save_form_session(
+        user.platform, user.id, FormSession(form.id, 0, {}), ctx.now
+    )
+    return [question(form, 0)]
+
+
+def clean(field: Field, raw: str) -> str:
+    """The validated value, or ValueError with a one-line reason for the supporter."""
+    value = raw.strip()
+    if field.kind == "choice":
+        for choice in field.choices:
+            if value.casefold() == choice.label.casefold():
+                return choice.value
+        raise ValueError(CHOOSE.format(labels=", ".join(c.label for c in field.choices)))
+    if not value:
+        raise ValueError(REQUIRED)
+    if len(value) > field.max_length * 4:  # cheap guard before the validator sees huge input
+        raise ValueError(TOO_LONG.format(limit=field.max_length))
+    return field.validate(value) if field.validate else value
+
+
+async def answer(ctx: Context, session: FormSession) -> list:
+    """A typed message while a form is open answers the current question."""
+    found = spec_for(ctx, session)
+    if found is None:
+        await ctx.store.end_form_session(ctx.user.platform, ctx.user.id)
+        return [Reply.of(STALE, private=True)]
+    spec, form = found
+    try:
+        value = clean(form.fields[session.step], ctx.incoming.args)
+    except ValueError as reason:
+        return [Reply.of(str(reason), private=True), question(form, session.step)]
+    return await advance(ctx, spec, form, session, value)
+
+
+async def press(ctx: Context) -> list:
+    """A button of a form question: re-checked against the stored session before anything."""
+    user, payload = ctx.user, ctx.incoming.payload
+    session = await ctx.store.form_session(user.platform, user.id)
+    found = spec_for(ctx, session) if session else None
+    if found is None or len(payload) != 3 or payload[:2] != (session.form_id, str(session.step)):
+        return [Reply.of(STALE, private=True)]
+    spec, form = found
+    field, pick = form.fields[session.step], payload[2]
+    if field.kind == "choice" and pick.isdigit() and int(pick) < len(field.choices):
+        value: str | None = field.choices[int(pick)].value
+    elif field.kind == "text" and pick == DEFAULT and field.default:
+        value = field.default
+    elif field.kind == "text" and pick == SKIP and not field.required:
+        value = None
+    else:
+        return [Reply.of(STALE, private=True)]
+    return await advance(ctx, spec, form, session, value)
+
+
+async def advance(ctx: Context, spec: FormSpec, form: Form, session: FormSession, value) -> list:
+    user = ctx.user
+    values = {**session.values, form.fields[session.step].name: value}
+    step = session.step + 1
+    if step < len(form.fields):
+        await ctx.store.save_form_session(
+            user.platform, user.id, FormSession(form.id, step, values), ctx.now
+        )
+        return [question(form, step)]
+    # Only the call that removes the session completes the form: a double tap, or the same
+    # button pressed on two devices, completes it once.
+    if not await ctx.store.end_form_session(user.platform, user.id, form.id, session.step):
+        return [Reply.of(STALE, private=True)]
+    return as_list(await spec.submit(ctx, values))
+
+
+async def submit_all(ctx: Context, form_id: str, raw: dict[str, str]) -> list:
+    """For modal platforms: validate every text field at once; on success continue with any
+    choice fields as a conversation. Returns the problems as one reply when there are any."""
+    spec = ctx.bot.forms.get(form_id)
+    if spec is None:
+        return [Reply.of(STALE, private=True)]
+    form = spec.build(ctx)
+    values: dict[str, str | None] = {}
+    problems = []
+    for field in form.fields:
+        if field.kind != "text":
+            continue
+        text = (raw.get(field.name) or "").strip()
+        if not text and not field.required:
+            values[field.name] = None
+            continue
+        try:
+            values[field.name] = clean(field, text)
+        except ValueError as reason:
+            problems.append(f"{field.label}: {reason}")
+    if problems:
+        return [Reply.of("\n".join(problems), private=True)]
+    step = sum(1 for f in form.fields if f.kind == "text")
+    session = FormSession(form.id, step - 1, values)
+    if step >= len(form.fields):
+        await ctx.store.save_form_session(ctx.user.platform, ctx.user.id, session, ctx.now)
+        return await advance(ctx, spec, form, session, values[form.fields[step - 1].name])
+    await ctx.store.save_form_session(
+        ctx.user.platform, ctx.user.id, FormSession(form.id, step, values), ctx.now
+    )
+    return [question(form, step)]

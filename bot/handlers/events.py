@@ -1,0 +1,100 @@
+"""/rsvp: the Week of Action events, who is coming, and your own RSVPs."""
+
+from __future__ import annotations
+
+from ..config import Event
+from ..core import Bold, Button, Link, Moment, Reply
+from ..registry import STALE, Context, Router
+from .timefmt import span
+
+router = Router()
+
+HEADING = "Week of Action"
+NO_EVENTS = "There are no events planned right now."
+COMING = "{count} coming"
+YOU_GO = " · you're going ✓"
+OVER = " · this event is over"
+GOING_LABEL = "Going: {title}"
+CANCEL_LABEL = "Cancel: {title}"
+ALL_LABEL = "All of them"
+YOURS = "\n\nYou're signed up for {count} of {total}. Press an event again to cancel."
+NONE_YET = "\n\nChoose the events you'll join:"
+IS_OVER = "That event is already over."
+JOINED = "You're going to {title}. See you there!"
+LEFT = "You're no longer down for {title}."
+JOINED_ALL = "You're going to every upcoming event of the Week of Action. Thank you!"
+ALREADY_ALL = "You were already going to every upcoming event."
+
+
+def _short(title: str, limit: int = 28) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"
+
+
+def _upcoming(ctx: Context) -> list[Event]:
+    return [e for e in ctx.config.events if e.ends_at > ctx.now]
+
+
+async def event_list(ctx: Context, note: str | None = None) -> Reply:
+    events = ctx.config.events
+    if not events:
+        return Reply.of(NO_EVENTS)
+    zone = ctx.config.zone
+    mine = await ctx.store.rsvps_of(ctx.user.platform, ctx.user.id)
+    counts = await ctx.store.rsvp_counts()
+    parts: list = [note + "\n\n"] if note else []
+    parts.append(Bold(HEADING))
+    buttons = []
+    for event in events:
+        over = event.ends_at <= ctx.now
+        parts += ["\n\n", Bold(event.title), "\n",
+                  Moment(event.starts_at, span(event.starts_at, event.ends_at, zone)), "\n"]
+        if event.url:
+            parts.append(Link("Join online", event.url))
+        if event.location:
+            parts.append(("\n" if event.url else "") + event.location)
+        if event.description:
+            parts.append("\n" + event.description)
+        status = COMING.format(count=counts.get(event.id, 0))
+        status += OVER if over else (YOU_GO if event.id in mine else "")
+        parts.append(f"\n{status}")
+        if not over:
+            template = CANCEL_LABEL if event.id in mine else GOING_LABEL
+            label = template.format(title=_short(event.title))
+            buttons.append([Button(label, "rsvp", (event.id,))])
+    upcoming = _upcoming(ctx)
+    if any(e.id not in mine for e in upcoming) and len(upcoming) > 1:
+        buttons.append([Button(ALL_LABEL, "rsvp", ("all",))])
+    going = len(mine & {e.id for e in events})
+    parts.append(YOURS.format(count=going, total=len(events)) if going else NONE_YET)
+    return Reply.of(*parts, buttons=buttons)
+
+
+@router.command("rsvp")
+async def rsvp(ctx: Context):
+    """RSVP for the Week of Action events (and see yours)."""
+    return await event_list(ctx)
+
+
+@router.action("rsvp")
+async def rsvp_pressed(ctx: Context):
+    # The payload is client-controlled: only a configured, upcoming event id changes anything.
+    user, payload = ctx.user, ctx.incoming.payload
+    if payload == ("all",):
+        mine = await ctx.store.rsvps_of(user.platform, user.id)
+        wanted = {e.id for e in _upcoming(ctx)} - mine
+        if wanted:
+            await ctx.store.set_rsvps(user.platform, user.id, wanted, set(), ctx.now)
+        return await event_list(ctx, JOINED_ALL if wanted else ALREADY_ALL)
+    event = ctx.config.event(payload[0]) if len(payload) == 1 else None
+    if event is None:
+        return Reply.of(STALE, private=True)
+    if event.ends_at <= ctx.now:
+        return Reply.of(IS_OVER, private=True)
+    mine = await ctx.store.rsvps_of(user.platform, user.id)
+    if event.id in mine:
+        await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
+        note = LEFT.format(title=event.title)
+    else:
+        await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now)
+        note = JOINED.format(title=event.title)
+    return await event_list(ctx, note)

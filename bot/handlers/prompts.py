@@ -1,0 +1,113 @@
+"""/subscribe, /unsubscribe and /settings: the daily countdown-and-action prompt.
+
+This module stores subscriptions and settings; the scheduler sends the prompts."""
+
+from __future__ import annotations
+
+from .. import validation
+from ..core import Button, Field, Form, FormRequest, Reply
+from ..registry import STALE, Context, Router
+
+router = Router()
+
+SUBSCRIBED = "You're subscribed. Every day at {time} ({zone}) I'll send the countdown and the day's action."
+ALREADY = "You're already subscribed: every day at {time} ({zone})."
+HOW = "\nChange the time or timezone with /settings; stop with /unsubscribe."
+UNSUBSCRIBED = "Done: no more daily prompts. /subscribe brings them back."
+NOT_SUBSCRIBED = "You weren't subscribed to daily prompts."
+SETTINGS = "Your settings\nTimezone: {zone}{zone_note}\nDaily prompt time: {time}{time_note}\n{sub}"
+DEFAULT_NOTE = " (campaign default)"
+SUB_ON, SUB_OFF = "Daily prompts: on", "Daily prompts: off (/subscribe to turn on)"
+CHANGE_ZONE, CHANGE_TIME = "Change timezone", "Change time"
+USAGE = "Use /settings timezone America/New_York or /settings time 08:30."
+ZONE_PROMPT = "Which timezone are you in? Send its name, like America/New_York or Europe/London."
+TIME_PROMPT = "At what time should the daily prompt arrive? Send HH:MM, like 08:30."
+SAVED_ZONE = "Your timezone is now {value}."
+SAVED_TIME = "Your daily prompt will arrive at {value}."
+
+KEYS = {  # argument word -> (setting key, validator, form id)
+    "timezone": ("timezone", validation.timezone, "settings_timezone"),
+    "tz": ("timezone", validation.timezone, "settings_timezone"),
+    "time": ("send_at", validation.time_of_day, "settings_send_at"),
+}
+
+
+async def effective(ctx: Context) -> tuple[str, str, bool, bool]:
+    saved = await ctx.store.settings_of(ctx.user.platform, ctx.user.id)
+    zone = saved.timezone or ctx.config.campaign.timezone
+    time = saved.send_at or ctx.config.prompts.send_at
+    return zone, time, saved.timezone is None, saved.send_at is None
+
+
+@router.command("subscribe")
+async def subscribe(ctx: Context):
+    """Get the countdown and the day's action every day."""
+    user, chat = ctx.user, ctx.incoming.chat
+    created = await ctx.store.subscribe(user.platform, user.id, chat.id, ctx.now)
+    zone, time, _, _ = await effective(ctx)
+    return Reply.of((SUBSCRIBED if created else ALREADY).format(time=time, zone=zone), HOW)
+
+
+@router.command("unsubscribe")
+async def unsubscribe(ctx: Context):
+    """Stop the daily prompts."""
+    if await ctx.store.unsubscribe(ctx.user.platform, ctx.user.id):
+        return Reply.of(UNSUBSCRIBED)
+    return Reply.of(NOT_SUBSCRIBED)
+
+
+@router.command("settings")
+async def settings(ctx: Context):
+    """Your timezone and the time of your daily prompt."""
+    words = ctx.incoming.args.split(maxsplit=1)
+    if words:
+        key = KEYS.get(words[0].lower())
+        if key is None:
+            return Reply.of(USAGE, private=True)
+        if len(words) == 1:
+            return FormRequest(key[2])
+        setting, check, _ = key
+        try:
+            value = check(words[1])
+        except ValueError as reason:
+            return Reply.of(str(reason), "\n", USAGE, private=True)
+        return await save(ctx, setting, value)
+    zone, time, zone_default, time_default = await effective(ctx)
+    subscription = await ctx.store.subscription_of(ctx.user.platform, ctx.user.id)
+    text = SETTINGS.format(
+        zone=zone, zone_note=DEFAULT_NOTE if zone_default else "",
+        time=time, time_note=DEFAULT_NOTE if time_default else "",
+        sub=SUB_ON if subscription and subscription.active else SUB_OFF,
+    )
+    buttons = [[Button(CHANGE_ZONE, "settings", ("timezone",)),
+                Button(CHANGE_TIME, "settings", ("time",))]]
+    return Reply.of(text, buttons=buttons, private=True)
+
+
+@router.action("settings")
+async def settings_pressed(ctx: Context):
+    payload = ctx.incoming.payload
+    key = KEYS.get(payload[0]) if len(payload) == 1 else None
+    return FormRequest(key[2]) if key else Reply.of(STALE, private=True)
+
+
+async def save(ctx: Context, setting: str, value: str) -> Reply:
+    await ctx.store.save_setting(ctx.user.platform, ctx.user.id, setting, value, ctx.now)
+    template = SAVED_ZONE if setting == "timezone" else SAVED_TIME
+    return Reply.of(template.format(value=value), private=True)
+
+
+def _one_field_form(form_id: str, name: str, label: str, prompt: str, check) -> Form:
+    return Form(form_id, f"{label.lower()} setting", (Field(name, label, prompt, validate=check),))
+
+
+@router.form("settings_timezone", command="settings", build=lambda ctx: _one_field_form(
+    "settings_timezone", "timezone", "Timezone", ZONE_PROMPT, validation.timezone))
+async def timezone_given(ctx: Context, values: dict):
+    return await save(ctx, "timezone", values["timezone"])
+
+
+@router.form("settings_send_at", command="settings", build=lambda ctx: _one_field_form(
+    "settings_send_at", "send_at", "Time", TIME_PROMPT, validation.time_of_day))
+async def time_given(ctx: Context, values: dict):
+    return await save(ctx, "send_at", values["send_at"])

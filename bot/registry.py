@@ -1,0 +1,224 @@
+"""Routers record handlers; `Bot.handle` dispatches one Incoming to them.
+
+Dispatch is the one place that checks moderator rights (on every call, server-side), turns a
+raised exception into a short apology, and drives forms as conversations for adapters that have
+no modals. Handlers are plain async functions: (Context) -> Reply | FormRequest | list | None.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Awaitable, Callable, Iterable
+
+from .config import Config
+from .core import Clock, Form, FormRequest, Incoming, Outgoing, Reply
+from .storage import Storage
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
+UNKNOWN = "Sorry, I don't know /{name}. Send /help to see what I can do."
+NOT_UNDERSTOOD = "I didn't catch that. Send /help to see what I can do."
+STALE = "This button is no longer available. Send /help to start again."
+REFUSED = "Sorry, /{name} is only for campaign moderators."
+ABANDONED = "(I set aside your unfinished {title}. Send {command} to start it again.)"
+
+Result = Outgoing | list[Outgoing] | None
+Handler = Callable[["Context"], Awaitable[Result]]
+
+
+@dataclass
+class Context:
+    incoming: Incoming
+    store: Storage
+    config: Config
+    now: datetime
+    bot: Bot
+
+    @property
+    def user(self):
+        return self.incoming.user
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    moderator: bool
+
+    @property
+    def description(self) -> str:
+        return (inspect.getdoc(self.handler) or "").splitlines()[0]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    id: str
+    command: str  # the command that starts it, named when the form is abandoned
+    build: Callable[[Context], Form]
+    submit: Callable[[Context, dict[str, str | None]], Awaitable[Result]]
+
+
+class Router:
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self.actions: dict[str, Command] = {}
+        self.forms: dict[str, FormSpec] = {}
+
+    def command(self, name: str, *, moderator: bool = False):
+        def record(handler: Handler) -> Handler:
+            if not inspect.getdoc(handler):
+                raise ValueError(f"/{name} needs a docstring: it is the command's help line")
+            self.commands[name] = Command(name, handler, moderator)
+            return handler
+
+        return record
+
+    def action(self, name: str, *, moderator: bool = False):
+        def record(handler: Handler) -> Handler:
+            self.actions[name] = Command(name, handler, moderator)
+            return handler
+
+        return record
+
+    def form(self, form_id: str, *, command: str, build: Callable[[Context], Form]):
+        def record(submit):
+            self.forms[form_id] = FormSpec(form_id, command, build, submit)
+            return submit
+
+        return record
+
+
+def as_list(result: Result) -> list[Outgoing]:
+    if result is None:
+        return []
+    return list(result) if isinstance(result, (list, tuple)) else [result]
+
+
+class Bot:
+    """Platform-neutral core: one per process, shared by every adapter."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Storage,
+        clock: Clock,
+        routers: Iterable[Router],
+        *,
+        local_moderator: bool = False,
+    ) -> None:
+        self.config, self.store, self.clock = config, store, clock
+        self.local_moderator = local_moderator  # the console operator, who owns the database
+        self.commands: dict[str, Command] = {}
+        self.actions: dict[str, Command] = {}
+        self.forms: dict[str, FormSpec] = {}
+        for router in routers:
+            for table, mine in (
+                (self.commands, router.commands),
+                (self.actions, router.actions),
+                (self.forms, router.forms),
+            ):
+                clash = table.keys() & mine.keys()
+                if clash:
+                    raise ValueError(f"registered twice: {sorted(clash)}")
+                table.update(mine)
+
+    def context(self, incoming: Incoming) -> Context:
+        return Context(incoming, self.store, self.config, self.clock.now(), self)
+
+    def is_moderator(self, incoming: Incoming) -> bool:
+        mods, user = self.config.moderators, incoming.user
+        if user.platform == "console":
+            return self.local_moderator
+        if not user.id.isdigit():
+            return False
+        if user.platform == "telegram":
+            return int(user.id) in mods.telegram_user_ids
+        if user.platform == "discord":
+            return int(user.id) in mods.discord_user_ids or any(
+                r.isdigit() and int(r) in mods.discord_role_ids for r in incoming.role_ids
+            )
+        return False
+
+    def help_lines(self, moderator: bool) -> list[tuple[str, str, bool]]:
+        return [
+            (c.name, c.description, c.moderator)
+            for c in self.commands.values()
+            if moderator or not c.moderator
+        ]
+
+    async def handle(self, incoming: Incoming, *, modal: bool = False) -> list[Outgoing]:
+        """Answer one event. With modal=False, FormRequests become conversations here."""
+        from . import forms  # forms needs Context/STALE from this module
+
+        ctx = self.context(incoming)
+        try:
+            if incoming.kind == "command":
+                out = await self._command(ctx)
+            elif incoming.kind == "action":
+                out = await self._action(ctx)
+            else:
+                session = await self.store.form_session(incoming.user.platform, incoming.user.id)
+                out = await forms.answer(ctx, session) if session else [Reply.of(NOT_UNDERSTOOD)]
+            if not modal:
+                out = [await forms.start(ctx, o) if isinstance(o, FormRequest) else o for o in out]
+                out = [o for item in out for o in as_list(item)]
+            return out
+        except Exception as exc:  # a handler bug must never take the bot down
+            log_failure(incoming, exc)
+            return [Reply.of(APOLOGY)]
+
+    async def _command(self, ctx: Context) -> list[Outgoing]:
+        incoming = ctx.incoming
+        command = self.commands.get(incoming.name)
+        if command is None:
+            return [Reply.of(UNKNOWN.format(name=incoming.name))]
+        if command.moderator and not self.is_moderator(incoming):
+            log.warning("refused moderator command /%s on %s", command.name, incoming.user.platform)
+            return [Reply.of(REFUSED.format(name=command.name))]
+        notes: list[Outgoing] = []
+        if command.name != "cancel":
+            notes = await self._abandon_form(ctx)
+        return notes + as_list(await command.handler(ctx))
+
+    async def _abandon_form(self, ctx: Context) -> list[Outgoing]:
+        user = ctx.incoming.user
+        session = await self.store.form_session(user.platform, user.id)
+        if session is None or not await self.store.end_form_session(user.platform, user.id):
+            return []
+        spec = self.forms.get(session.form_id)
+        if spec is None:
+            return []
+        title = spec.build(ctx).title
+        return [Reply.of(ABANDONED.format(title=title, command=f"/{spec.command}"))]
+
+    async def _action(self, ctx: Context) -> list[Outgoing]:
+        from . import forms
+
+        incoming = ctx.incoming
+        if incoming.name == forms.ACTION:
+            return await forms.press(ctx)
+        action = self.actions.get(incoming.name)
+        if action is None:
+            return [Reply.of(STALE, private=True)]
+        if action.moderator and not self.is_moderator(incoming):
+            log.warning("refused moderator button %s on %s", action.name, incoming.user.platform)
+            return [Reply.of(STALE, private=True)]
+        return as_list(await action.handler(ctx))
+
+
+def log_failure(incoming: Incoming, exc: BaseException) -> None:
+    # The exception's message can quote what a supporter typed, so log its type and the stack
+    # (code locations only), never str(exc) or the incoming text.
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    log.error(
+        "handler for %s %r failed with %s\n%s",
+        incoming.kind,
+        incoming.name,
+        type(exc).__name__,
+        stack.rstrip(),
+    )

@@ -1,0 +1,61 @@
+"""Numbered schema migrations; `PRAGMA user_version` records how many have run.
+
+Append new migrations; never edit one that has shipped, since databases in the field ran it.
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the core campaign tables.
+    """
+    CREATE TABLE signatures (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,  -- the signature number, never reused
+        platform        TEXT NOT NULL,
+        user_id         TEXT NOT NULL,
+        name            TEXT,
+        email           TEXT,
+        postcode        TEXT,
+        wants_updates   INTEGER NOT NULL CHECK (wants_updates IN (0, 1)),
+        consent_text    TEXT NOT NULL,
+        consent_version TEXT NOT NULL,
+        signed_at       TEXT NOT NULL,
+        UNIQUE (platform, user_id)
+    );
+    CREATE INDEX signatures_signed_at ON signatures (signed_at);
+
+    CREATE TABLE rsvps (
+        platform   TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        event_id   TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id, event_id)
+    );
+    CREATE INDEX rsvps_event ON rsvps (event_id);
+
+    CREATE TABLE subscriptions (
+        platform   TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        chat_id    TEXT NOT NULL,
+        active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+
+    CREATE TABLE user_settings (
+        platform   TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        timezone   TEXT,
+        send_at    TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+
+    CREATE TABLE form_sessions (
+        platform   TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        form_id    TEXT NOT NULL,
+        step       INTEGER NOT NULL,
+        data       TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    """,
+)
