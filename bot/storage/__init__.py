@@ -386,7 +386,11 @@ class Storage:
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
         async with aiosqlite.connect(str(partial)) as copy:
-            await self._db.backup(copy)
+            # The backup runs on our connection's thread. Were one of our own write
+            # transactions open, SQLite would answer BUSY and Python's backup loop would retry
+            # forever on the thread that must COMMIT: hold the write lock for the copy.
+            async with self._write_lock:
+                await self._db.backup(copy)
         os.replace(partial, target)
 
 
