@@ -4,12 +4,15 @@ Platform adapters (Telegram, Discord) plug in here; with no tokens set, the cons
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import os
+import signal
 import sys
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import AsyncIterator, TextIO
+from typing import AsyncIterator, Protocol, TextIO
 
 from .adapters.console_adapter import run_console
 from .config import Config
@@ -40,23 +43,76 @@ async def open_bot(config: Config, clock: Clock | None = None,
         await store.close()
 
 
+FRONT_ENDS = {  # platform -> (token variable, module, class)
+    "telegram": ("TELEGRAM_BOT_TOKEN", "bot.adapters.telegram_adapter", "TelegramAdapter"),
+    "discord": ("DISCORD_BOT_TOKEN", "bot.adapters.discord_adapter", "DiscordAdapter"),
+}
+STOP_TIMEOUT = 4.0  # per front end; the whole shutdown stays well inside 10 seconds
+
+
+class FrontEnd(Protocol):
+    """A platform adapter as app.py runs it. `start` returns once it is receiving updates;
+    `stop` undoes it. A front end that fails for good sets `failed` and the shared stop event."""
+
+    failed: bool
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 def tokens() -> dict[str, str]:
+    """platform -> token, for each token set in the environment (the only place they live)."""
     found = {}
-    for platform, variable in (("Telegram", "TELEGRAM_BOT_TOKEN"),
-                               ("Discord", "DISCORD_BOT_TOKEN")):
-        if os.environ.get(variable, "").strip():
-            found[platform] = variable
+    for platform, (variable, _, _) in FRONT_ENDS.items():
+        value = os.environ.get(variable, "").strip()
+        if value:
+            found[platform] = value
     return found
+
+
+def front_end(platform: str, bot: Bot, token: str, stop: asyncio.Event) -> FrontEnd:
+    _, module, cls = FRONT_ENDS[platform]
+    return getattr(importlib.import_module(module), cls)(bot, token, stop)
 
 
 async def run(config: Config, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     found = tokens()
-    if found:
-        for platform, variable in found.items():
-            print(NOT_YET.format(variable=variable, platform=platform), file=sys.stderr)
-        return 2
-    print(NO_TOKENS, file=sys.stderr)
-    return await console(config, stdin, stdout)
+    if not found:
+        print(NO_TOKENS, file=sys.stderr)
+        return await console(config, stdin, stdout)
+    return await serve(config, found)
+
+
+async def serve(config: Config, found: dict[str, str], clock: Clock | None = None) -> int:
+    """Run every front end whose token is set until SIGTERM or SIGINT, then stop them in
+    reverse order and close the database last. Neither library installs signal handlers."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    started: list[FrontEnd] = []
+    try:
+        async with open_bot(config, clock) as bot:
+            try:
+                for platform, token in found.items():
+                    adapter = front_end(platform, bot, token, stop)
+                    await adapter.start()
+                    started.append(adapter)
+                    log.info("%s front end started", platform)
+                await stop.wait()
+                log.info("stopping")
+            finally:
+                for adapter in reversed(started):
+                    try:
+                        await asyncio.wait_for(adapter.stop(), STOP_TIMEOUT)
+                    except Exception as exc:  # keep stopping the others; close the database
+                        log.error("stopping %s failed: %s", type(adapter).__name__,
+                                  type(exc).__name__)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    return 1 if any(a.failed for a in started) else 0
 
 
 async def console(config: Config, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,

@@ -65,12 +65,16 @@ Span = Plain | Bold | Italic | Link | Moment
 
 @dataclass(frozen=True)
 class Button:
+    """A button that calls `action` with `payload`, or, with `url`, a link that opens a page."""
+
     label: str
-    action: str
+    action: str = ""
     payload: tuple[str, ...] = ()
+    url: str | None = None
 
     def __post_init__(self) -> None:
-        encode_button(self.action, self.payload)  # refuse oversize data where it is built
+        if self.url is None:
+            encode_button(self.action, self.payload)  # refuse oversize data where it is built
 
     @property
     def data(self) -> str:

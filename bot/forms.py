@@ -23,6 +23,12 @@ CHOOSE = "Please choose one of the options: {labels}."
 TOO_LONG = "That is too long: at most {limit} characters."
 
 
+def is_index(text: str) -> bool:
+    # str.isdigit() accepts "²" and "٤", which int() rejects or reads: client data is checked
+    # against plain ASCII digits.
+    return text.isascii() and text.isdecimal()
+
+
 def spec_for(ctx: Context, session: FormSession) -> tuple[FormSpec, Form] | None:
     spec = ctx.bot.forms.get(session.form_id)
     if spec is None:
@@ -102,7 +108,7 @@ async def press(ctx: Context) -> list:
         return [Reply.of(STALE, private=True)]
     spec, form = found
     field, pick = form.fields[session.step], payload[2]
-    if field.kind == "choice" and pick.isdigit() and int(pick) < len(field.choices):
+    if field.kind == "choice" and is_index(pick) and int(pick) < len(field.choices):
         value: str | None = field.choices[int(pick)].value
     elif field.kind == "text" and pick == DEFAULT and field.default:
         value = field.default

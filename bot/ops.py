@@ -75,6 +75,6 @@ def summary(config: Config, now: datetime, tokens: dict[str, str]) -> str:
         f"users, {len(m.discord_role_ids)} Discord roles",
         f"Donate:     {c.donate_url}",
         f"Database:   {config.storage.path}",
-        "Tokens:     " + (", ".join(f"{v} set" for v in tokens.values()) or "none set (console)"),
+        "Tokens:     " + (", ".join(f"{p} token set" for p in tokens) or "none set (console)"),
     ]
     return "\n".join(lines)

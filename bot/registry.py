@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Awaitable, Callable, Iterable
 
 from .config import Config
-from .core import Clock, Form, FormRequest, Incoming, Outgoing, Reply
+from .core import Button, Clock, Form, FormRequest, Incoming, Outgoing, Reply
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ NOT_UNDERSTOOD = "I didn't catch that. Send /help to see what I can do."
 STALE = "This button is no longer available. Send /help to start again."
 REFUSED = "Sorry, /{name} is only for campaign moderators."
 ABANDONED = "(I set aside your unfinished {title}. Send {command} to start it again.)"
+GO_PRIVATE = "Let's do /{name} in a private chat, so nothing personal is shared here."
+OPEN_PRIVATE = "Open a private chat"
 
 Result = Outgoing | list[Outgoing] | None
 Handler = Callable[["Context"], Awaitable[Result]]
@@ -49,10 +51,12 @@ class Command:
     name: str
     handler: Handler
     moderator: bool
+    private: bool = False  # asks for or shows personal data: never answered in a group
+    keeps_form: bool = False  # may run in the middle of a form without setting it aside
 
     @property
     def description(self) -> str:
-        return (inspect.getdoc(self.handler) or "").splitlines()[0]
+        return next(iter((inspect.getdoc(self.handler) or "").splitlines()), "")
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,14 @@ class Router:
         self.actions: dict[str, Command] = {}
         self.forms: dict[str, FormSpec] = {}
 
-    def command(self, name: str, *, moderator: bool = False):
+    def command(
+        self, name: str, *, moderator: bool = False, private: bool = False,
+        keeps_form: bool = False,
+    ):
         def record(handler: Handler) -> Handler:
             if not inspect.getdoc(handler):
                 raise ValueError(f"/{name} needs a docstring: it is the command's help line")
-            self.commands[name] = Command(name, handler, moderator)
+            self.commands[name] = Command(name, handler, moderator, private, keeps_form)
             return handler
 
         return record
@@ -113,6 +120,9 @@ class Bot:
     ) -> None:
         self.config, self.store, self.clock = config, store, clock
         self.local_moderator = local_moderator  # the console operator, who owns the database
+        # platform -> function(command name) -> URL that opens a private chat running it
+        # (Telegram: https://t.me/<bot>?start=<command>). Adapters register theirs at start.
+        self.deep_links: dict[str, Callable[[str], str]] = {}
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Command] = {}
         self.forms: dict[str, FormSpec] = {}
@@ -134,13 +144,14 @@ class Bot:
         mods, user = self.config.moderators, incoming.user
         if user.platform == "console":
             return self.local_moderator
-        if not user.id.isdigit():
+        if not (user.id.isascii() and user.id.isdecimal()):  # not "٤٢" or "4²"
             return False
         if user.platform == "telegram":
             return int(user.id) in mods.telegram_user_ids
         if user.platform == "discord":
             return int(user.id) in mods.discord_user_ids or any(
-                r.isdigit() and int(r) in mods.discord_role_ids for r in incoming.role_ids
+                r.isascii() and r.isdecimal() and int(r) in mods.discord_role_ids
+                for r in incoming.role_ids
             )
         return False
 
@@ -151,14 +162,18 @@ class Bot:
             if moderator or not c.moderator
         ]
 
-    async def handle(self, incoming: Incoming, *, modal: bool = False) -> list[Outgoing]:
-        """Answer one event. With modal=False, FormRequests become conversations here."""
+    async def handle(
+        self, incoming: Incoming, *, modal: bool = False, ephemeral: bool = False
+    ) -> list[Outgoing]:
+        """Answer one event. With modal=False, FormRequests become conversations here.
+        ephemeral=True: the adapter can answer privately inside a group (Discord), so private
+        commands may run there; otherwise they are sent to a private chat."""
         from . import forms  # forms needs Context/STALE from this module
 
         ctx = self.context(incoming)
         try:
             if incoming.kind == "command":
-                out = await self._command(ctx)
+                out = await self._command(ctx, ephemeral)
             elif incoming.kind == "action":
                 out = await self._action(ctx)
             else:
@@ -172,7 +187,7 @@ class Bot:
             log_failure(incoming, exc)
             return [Reply.of(APOLOGY)]
 
-    async def _command(self, ctx: Context) -> list[Outgoing]:
+    async def _command(self, ctx: Context, ephemeral: bool) -> list[Outgoing]:
         incoming = ctx.incoming
         command = self.commands.get(incoming.name)
         if command is None:
@@ -180,10 +195,15 @@ class Bot:
         if command.moderator and not self.is_moderator(incoming):
             log.warning("refused moderator command /%s on %s", command.name, incoming.user.platform)
             return [Reply.of(REFUSED.format(name=command.name))]
-        notes: list[Outgoing] = []
-        if command.name != "cancel":
-            notes = await self._abandon_form(ctx)
+        if (command.private or command.moderator) and not incoming.chat.is_direct and not ephemeral:
+            return [self.go_private(incoming.user.platform, command.name)]
+        notes = [] if command.keeps_form else await self._abandon_form(ctx)
         return notes + as_list(await command.handler(ctx))
+
+    def go_private(self, platform: str, name: str) -> Reply:
+        link = self.deep_links.get(platform)
+        buttons = [[Button(OPEN_PRIVATE, url=link(name))]] if link else []
+        return Reply.of(GO_PRIVATE.format(name=name), buttons=buttons)
 
     async def _abandon_form(self, ctx: Context) -> list[Outgoing]:
         user = ctx.incoming.user

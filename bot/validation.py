@@ -52,7 +52,7 @@ def timezone(raw: str) -> str:
         if not value or ".." in value or value.startswith("/"):
             raise ValueError
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder
         raise ValueError(
             f"I don't know the timezone “{value[:40]}”. Use a name like America/New_York "
             "or Europe/London."

@@ -76,7 +76,7 @@ def test_check_summarises_without_showing_tokens(workdir):
     result = run(workdir, "check", env={"TELEGRAM_BOT_TOKEN": "123:SECRET-TOKEN"})
     assert result.returncode == 0
     assert "Events:     5" in result.stdout
-    assert "TELEGRAM_BOT_TOKEN set" in result.stdout
+    assert "telegram token set" in result.stdout
     assert "SECRET-TOKEN" not in result.stdout + result.stderr
 
 

@@ -31,10 +31,10 @@ def help_reply(ctx: Context) -> Reply:
 @router.command("start")
 async def start(ctx: Context):
     """Welcome, and what this campaign asks of you."""
-    # Deep links (t.me/<bot>?start=sign) arrive as "/start sign".
+    # Deep links (t.me/<bot>?start=sign) arrive as "/start sign": run that supporter command.
     target = ctx.incoming.args.strip().lower()
     command = ctx.bot.commands.get(target)
-    if target in ("sign", "rsvp") and command:
+    if command and not command.moderator and target != "start":
         return await command.handler(ctx)
     return help_reply(ctx)
 
@@ -52,7 +52,7 @@ async def donate(ctx: Context):
     return Reply.of(campaign.donate_text, "\n", Link("Donate here", campaign.donate_url))
 
 
-@tail.command("cancel")
+@tail.command("cancel", keeps_form=True)
 async def cancel(ctx: Context):
     """Stop filling in a form; nothing you typed is kept."""
     user = ctx.user

@@ -37,7 +37,7 @@ WHAT = {
 }
 
 
-@router.command("mydata")
+@router.command("mydata", private=True, keeps_form=True)
 async def mydata(ctx: Context):
     """See everything we store about you."""
     store, user, zone = ctx.store, ctx.user, ctx.config.zone
@@ -77,7 +77,7 @@ async def mydata(ctx: Context):
     return Reply.of(*parts, private=True)
 
 
-@router.command("forget")
+@router.command("forget", private=True)
 async def forget(ctx: Context):
     """Erase everything we store about you."""
     buttons = [[Button(YES, "forget", ("yes",)), Button(NO, "forget", ("no",))]]

@@ -56,7 +56,7 @@ async def unsubscribe(ctx: Context):
     return Reply.of(NOT_SUBSCRIBED)
 
 
-@router.command("settings")
+@router.command("settings", private=True)
 async def settings(ctx: Context):
     """Your timezone and the time of your daily prompt."""
     words = ctx.incoming.args.split(maxsplit=1)

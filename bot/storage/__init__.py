@@ -261,6 +261,17 @@ class Storage:
             )
             return cursor.rowcount > 0
 
+    async def set_subscription_active(self, platform: str, user_id: str, active: bool) -> bool:
+        """Pause (the person blocked the bot, or closed their DMs) or resume a subscription.
+        True if it changed; a person without a subscription gets none."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE subscriptions SET active = ? WHERE platform = ? AND user_id = ?"
+                " AND active != ?",
+                (int(active), platform, user_id, int(active)),
+            )
+            return cursor.rowcount > 0
+
     async def subscription_of(self, platform: str, user_id: str) -> Subscription | None:
         row = await self._one(
             "SELECT chat_id, active, created_at FROM subscriptions"
