@@ -159,6 +159,9 @@ class Telegram(Section):
 class Discord(Section):
     api_base_url: Url = "https://discord.com/api/v10"
     gateway_url: Annotated[str, Field(pattern=r"^wss?://\S+$")] = "wss://gateway.discord.gg/"
+    # Servers to sync slash commands to at once; empty: global commands (which Discord may
+    # take up to an hour to show everywhere).
+    guild_ids: Annotated[tuple[int, ...], Many] = ()
 
 
 class Config(Section):

@@ -178,6 +178,9 @@ class Incoming:
     args: str = ""  # text after the command, or the text message itself
     payload: tuple[str, ...] = ()
     role_ids: tuple[str, ...] = ()  # Discord roles, for the moderator check
+    # The platform says this person may manage the group or channel (Telegram: an admin;
+    # Discord: Manage Server). Set by the adapter from the platform, never from the client.
+    can_manage_chat: bool = False
 
 
 class Clock(Protocol):

@@ -133,12 +133,32 @@ async def test_subscribe_uses_the_campaign_defaults_and_stores_the_chat(chat, bo
     assert subscription.since == clock.current
 
 
-async def test_subscribe_in_a_group_remembers_the_group_chat(make_chat, bot):
-    member = make_chat(user_id="2002", chat_id="-100555")
+async def test_a_group_admin_subscribes_the_group_itself(make_chat, bot, clock):
+    admin = make_chat(user_id="2002", chat_id="-100555", can_manage_chat=True)
 
-    await member.send("/subscribe")
+    text = await admin.send("/subscribe")
 
-    assert (await bot.store.subscription_of("telegram", "2002")).chat_id == "-100555"
+    assert text.startswith("This chat will get the countdown and the day's action every day "
+                           "at 09:00 (America/New_York).")
+    assert await bot.store.chat_subscribed("telegram", "-100555")
+    assert await bot.store.subscription_of("telegram", "2002") is None  # not the admin personally
+    assert "already gets the daily post" in await admin.send("/subscribe")
+    assert (await bot.store.stats(clock.now(), bot.config.zone)).subscribed_chats == 1
+    assert "no more daily posts" in await admin.send("/unsubscribe")
+    assert not await bot.store.chat_subscribed("telegram", "-100555")
+    assert "isn't subscribed" in await admin.send("/unsubscribe")
+
+
+async def test_a_group_member_who_does_not_manage_it_is_sent_to_a_private_chat(make_chat, bot):
+    bot.deep_links["telegram"] = lambda command: f"https://t.me/CampaignBot?start={command}"
+    member = make_chat(user_id="2003", chat_id="-100555")
+
+    text = await member.send("/subscribe")
+
+    assert "Only the people who manage this chat" in text
+    assert [b.url for b in member.buttons] == ["https://t.me/CampaignBot?start=subscribe"]
+    assert not await bot.store.chat_subscribed("telegram", "-100555")
+    assert await bot.store.subscription_of("telegram", "2003") is None
 
 
 async def test_subscribe_twice_says_already_subscribed(chat, bot, clock):

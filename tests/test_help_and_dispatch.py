@@ -278,7 +278,8 @@ async def test_stats_counts_signatures_rsvps_and_subscribers(
         "  Anniversary day of visibility: 0\n"
         "  Closing call: what comes next: 1\n"
         "\n"
-        "Active daily-prompt subscribers: 1"
+        "Active daily-prompt subscribers: 1\n"
+        "Groups and channels with the daily post: 0"
     )
 
 

@@ -12,11 +12,12 @@ from ..registry import Bot
 class MemoryChat:
     def __init__(self, bot: Bot, platform: str = "telegram", user_id: str = "1001",
                  name: str = "Ada Lovelace", chat_id: str | None = None,
-                 role_ids: tuple[str, ...] = ()):
+                 role_ids: tuple[str, ...] = (), can_manage_chat: bool = False):
         self.bot = bot
         self.user = UserRef(platform, user_id, name)
         self.chat = ChatRef(platform, chat_id or user_id, is_direct=chat_id is None)
         self.role_ids = role_ids
+        self.can_manage_chat = can_manage_chat
         self.replies: list[Reply] = []
         self.buttons: list[Button] = []
 
@@ -24,9 +25,10 @@ class MemoryChat:
         parsed = parse_command(text)
         if parsed:
             incoming = Incoming("command", self.user, self.chat, name=parsed[0], args=parsed[1],
-                                role_ids=self.role_ids)
+                                role_ids=self.role_ids, can_manage_chat=self.can_manage_chat)
         else:
-            incoming = Incoming("text", self.user, self.chat, args=text, role_ids=self.role_ids)
+            incoming = Incoming("text", self.user, self.chat, args=text, role_ids=self.role_ids,
+                                can_manage_chat=self.can_manage_chat)
         return await self._deliver(incoming)
 
     async def press(self, label: str) -> str:

@@ -15,6 +15,13 @@ ALREADY = "You're already subscribed: every day at {time} ({zone})."
 HOW = "\nChange the time or timezone with /settings; stop with /unsubscribe."
 UNSUBSCRIBED = "Done: no more daily prompts. /subscribe brings them back."
 NOT_SUBSCRIBED = "You weren't subscribed to daily prompts."
+CHAT_SUBSCRIBED = ("This chat will get the countdown and the day's action every day at {time} "
+                   "({zone}). /unsubscribe here stops it.")
+CHAT_ALREADY = "This chat already gets the daily post at {time} ({zone})."
+CHAT_UNSUBSCRIBED = "Done: this chat gets no more daily posts."
+CHAT_NOT_SUBSCRIBED = "This chat isn't subscribed to the daily post."
+ADMINS_ONLY = ("Only the people who manage this chat can subscribe or unsubscribe it. To get "
+               "the daily prompt yourself, send /subscribe in a private chat.")
 SETTINGS = "Your settings\nTimezone: {zone}{zone_note}\nDaily prompt time: {time}{time_note}\n{sub}"
 DEFAULT_NOTE = " (campaign default)"
 SUB_ON, SUB_OFF = "Daily prompts: on", "Daily prompts: off (/subscribe to turn on)"
@@ -39,10 +46,27 @@ async def effective(ctx: Context) -> tuple[str, str, bool, bool]:
     return zone, time, saved.timezone is None, saved.send_at is None
 
 
+async def chat_subscription(ctx: Context, on: bool):
+    """/subscribe or /unsubscribe in a group or channel: the chat's own daily post, decided by
+    the people the platform says manage it."""
+    chat, campaign = ctx.incoming.chat, ctx.config.campaign
+    if not ctx.incoming.can_manage_chat:
+        return [Reply.of(ADMINS_ONLY), ctx.bot.go_private(chat.platform, "subscribe")]
+    if on:
+        created = await ctx.store.subscribe_chat(chat.platform, chat.id, ctx.now)
+        template = CHAT_SUBSCRIBED if created else CHAT_ALREADY
+        return Reply.of(template.format(time=ctx.config.prompts.send_at, zone=campaign.timezone))
+    if await ctx.store.unsubscribe_chat(chat.platform, chat.id):
+        return Reply.of(CHAT_UNSUBSCRIBED)
+    return Reply.of(CHAT_NOT_SUBSCRIBED)
+
+
 @router.command("subscribe")
 async def subscribe(ctx: Context):
     """Get the countdown and the day's action every day."""
     user, chat = ctx.user, ctx.incoming.chat
+    if not chat.is_direct:
+        return await chat_subscription(ctx, on=True)
     created = await ctx.store.subscribe(user.platform, user.id, chat.id, ctx.now)
     zone, time, _, _ = await effective(ctx)
     return Reply.of((SUBSCRIBED if created else ALREADY).format(time=time, zone=zone), HOW)
@@ -51,6 +75,8 @@ async def subscribe(ctx: Context):
 @router.command("unsubscribe")
 async def unsubscribe(ctx: Context):
     """Stop the daily prompts."""
+    if not ctx.incoming.chat.is_direct:
+        return await chat_subscription(ctx, on=False)
     if await ctx.store.unsubscribe(ctx.user.platform, ctx.user.id):
         return Reply.of(UNSUBSCRIBED)
     return Reply.of(NOT_SUBSCRIBED)

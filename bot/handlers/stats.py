@@ -14,6 +14,7 @@ UPDATES = "\nAsked for updates: {count}"
 RSVPS = "\n\nRSVPs:"
 EVENT = "\n  {title}: {count}"
 SUBSCRIBERS = "\n\nActive daily-prompt subscribers: {count}"
+CHATS = "\nGroups and channels with the daily post: {count}"
 
 
 @router.command("stats", moderator=True)
@@ -27,4 +28,5 @@ async def stats(ctx: Context):
     parts.append(RSVPS)
     parts += [EVENT.format(title=e.title, count=s.rsvps.get(e.id, 0)) for e in ctx.config.events]
     parts.append(SUBSCRIBERS.format(count=s.active_subscribers))
+    parts.append(CHATS.format(count=s.subscribed_chats))
     return Reply.of(*parts, private=True)

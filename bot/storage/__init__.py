@@ -84,6 +84,7 @@ class Stats:
     wants_updates: int
     rsvps: dict[str, int]
     active_subscribers: int
+    subscribed_chats: int = 0
 
 
 class Storage:
@@ -261,16 +262,69 @@ class Storage:
             )
             return cursor.rowcount > 0
 
-    async def set_subscription_active(self, platform: str, user_id: str, active: bool) -> bool:
-        """Pause (the person blocked the bot, or closed their DMs) or resume a subscription.
+    async def set_subscription_active(
+        self, platform: str, user_id: str, active: bool, reason: str | None = None
+    ) -> bool:
+        """Pause (with a reason such as "blocked" or "dms_closed") or resume a subscription.
         True if it changed; a person without a subscription gets none."""
         async with self.transaction() as db:
             cursor = await db.execute(
-                "UPDATE subscriptions SET active = ? WHERE platform = ? AND user_id = ?"
-                " AND active != ?",
-                (int(active), platform, user_id, int(active)),
+                "UPDATE subscriptions SET active = ?, paused_reason = ?, pause_noticed = 0"
+                " WHERE platform = ? AND user_id = ? AND active != ?",
+                (int(active), None if active else reason, platform, user_id, int(active)),
             )
             return cursor.rowcount > 0
+
+    async def take_pause_notice(self, platform: str, user_id: str) -> str | None:
+        """The reason a subscription was paused, once: the first call after a pause returns it
+        (so the person can be told why), later calls return None."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE subscriptions SET pause_noticed = 1 WHERE platform = ? AND user_id = ?"
+                " AND active = 0 AND pause_noticed = 0 AND paused_reason IS NOT NULL"
+                " RETURNING paused_reason",
+                (platform, user_id),
+            )
+            row = await cursor.fetchone()
+            return row[0] if row else None
+
+    async def subscribe_chat(self, platform: str, chat_id: str, now: datetime) -> bool:
+        """Subscribe a whole group or channel to the daily post; False if already."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at)"
+                " VALUES (?,?,1,?) ON CONFLICT (platform, chat_id) DO UPDATE SET active = 1"
+                " WHERE active = 0",
+                (platform, chat_id, iso(now)),
+            )
+            return cursor.rowcount == 1
+
+    async def unsubscribe_chat(self, platform: str, chat_id: str) -> bool:
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM chat_subscriptions WHERE platform = ? AND chat_id = ?",
+                (platform, chat_id),
+            )
+            return cursor.rowcount > 0
+
+    async def chat_subscribed(self, platform: str, chat_id: str) -> bool:
+        return bool(await self._scalar(
+            "SELECT COUNT(*) FROM chat_subscriptions WHERE platform = ? AND chat_id = ?"
+            " AND active = 1", (platform, chat_id)))
+
+    async def platform_state(self, platform: str, key: str) -> str | None:
+        row = await self._one(
+            "SELECT value FROM platform_state WHERE platform = ? AND key = ?", (platform, key)
+        )
+        return row[0] if row else None
+
+    async def save_platform_state(self, platform: str, key: str, value: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO platform_state (platform, key, value) VALUES (?,?,?)"
+                " ON CONFLICT (platform, key) DO UPDATE SET value = excluded.value",
+                (platform, key, value),
+            )
 
     async def subscription_of(self, platform: str, user_id: str) -> Subscription | None:
         row = await self._one(
@@ -385,6 +439,9 @@ class Storage:
             rsvps=await self.rsvp_counts(),
             active_subscribers=await self._scalar(
                 "SELECT COUNT(*) FROM subscriptions WHERE active = 1"
+            ),
+            subscribed_chats=await self._scalar(
+                "SELECT COUNT(*) FROM chat_subscriptions WHERE active = 1"
             ),
         )
 

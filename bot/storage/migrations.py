@@ -58,4 +58,26 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, user_id)
     );
     """,
+    # 2: what the platform adapters need: why a subscription was paused (blocked bot, closed
+    # DMs) and whether the person was told; chats subscribed as a whole; per-platform state
+    # such as the hash of the slash commands last synced to Discord.
+    """
+    ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
+    ALTER TABLE subscriptions ADD COLUMN pause_noticed INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE chat_subscriptions (
+        platform   TEXT NOT NULL,
+        chat_id    TEXT NOT NULL,
+        active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+
+    CREATE TABLE platform_state (
+        platform TEXT NOT NULL,
+        key      TEXT NOT NULL,
+        value    TEXT NOT NULL,
+        PRIMARY KEY (platform, key)
+    );
+    """,
 )
