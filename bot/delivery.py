@@ -1,0 +1,47 @@
+"""What an adapter reports after trying to send one message, so the outbox (and the adapters'
+own reply paths) can act on it without knowing the platform.
+
+Every failure lands in exactly one class, because each is handled differently:
+- RETRY:     429 (wait exactly `retry_after`), 5xx, connection refused/reset before sending;
+- GONE:      the person blocked the bot, deleted their account, never started it, or closed
+             their DMs (Discord 50007/50278): stop sending to them, never retry;
+- PERMANENT: any other 4xx (bad request): record it and go on;
+- UNCERTAIN: a timeout after the request went out: it may have arrived, so never resend blindly.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+from .core import Reply
+
+
+class Outcome(enum.Enum):
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    GONE = "gone"
+    PERMANENT = "permanent"
+    UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    outcome: Outcome
+    retry_after: float | None = None  # seconds, for a platform's 429
+    reason: str = ""  # short and free of personal data: an error code or class name
+    message_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.DELIVERED
+
+
+class Sender(Protocol):
+    """Implemented by each platform adapter: send one reply to one chat (a private chat id for
+    a person, or a group/channel id), split as the platform needs, and classify the result."""
+
+    platform: str
+
+    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult: ...
