@@ -35,7 +35,7 @@ def email(raw: str) -> str:
 
 
 def postcode(pattern: str):
-    compiled = re.compile(pattern)
+    compiled = re.compile(pattern, re.ASCII)  # \d is 0-9 here, not every script's digits
 
     def check(raw: str) -> str:
         value = " ".join(raw.split()).upper()

@@ -77,7 +77,7 @@ async def mydata(ctx: Context):
     return Reply.of(*parts, private=True)
 
 
-@router.command("forget", private=True)
+@router.command("forget", private=True, keeps_form=True)
 async def forget(ctx: Context):
     """Erase everything we store about you."""
     buttons = [[Button(YES, "forget", ("yes",)), Button(NO, "forget", ("no",))]]
