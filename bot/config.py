@@ -140,6 +140,17 @@ class Action(Section):
 class Prompts(Section):
     send_at: TimeOfDay = "09:00"
     fallback_action: Text
+    # A prompt missed while the bot was down goes out on restart if it is less late than this.
+    catch_up_hours: Annotated[float, Field(strict=False, gt=0, le=24)] = 3
+    closing_message: Text = (
+        "The countdown is over. Thank you for taking action every day: we'll be in touch about "
+        "what comes next."
+    )
+
+
+class Reminders(Section):
+    day_before_at: TimeOfDay = "18:00"  # campaign timezone, the day before each event
+    morning_at: TimeOfDay = "08:00"  # campaign timezone, the morning of the event
 
 
 class Moderators(Section):
@@ -154,6 +165,8 @@ class Storage(Section):
 
 class Telegram(Section):
     base_url: Url = "https://api.telegram.org/bot"
+    # Telegram: about 30 messages per second overall; we stay below it by default.
+    broadcast_rate: Annotated[float, Field(strict=False, gt=0, le=1000)] = 25
 
 
 class Discord(Section):
@@ -162,6 +175,9 @@ class Discord(Section):
     # Servers to sync slash commands to at once; empty: global commands (which Discord may
     # take up to an hour to show everywhere).
     guild_ids: Annotated[tuple[int, ...], Many] = ()
+    broadcast_rate: Annotated[float, Field(strict=False, gt=0, le=1000)] = 5  # DMs per second
+    # Discord bans an IP after 10,000 invalid requests in 10 minutes: pause well before that.
+    invalid_request_budget: Annotated[int, Field(gt=0, le=9000)] = 1000
 
 
 class Config(Section):
@@ -170,6 +186,7 @@ class Config(Section):
     events: Annotated[tuple[Event, ...], Many] = ()
     actions: Annotated[tuple[Action, ...], Many] = ()
     prompts: Prompts
+    reminders: Reminders = Reminders()
     moderators: Moderators = Moderators()
     storage: Storage = Storage()
     telegram: Telegram = Telegram()

@@ -227,3 +227,33 @@ def button_incoming(user: UserRef, chat: ChatRef, data: str, role_ids=()) -> Inc
     except ValueError:
         action, payload = "", ()
     return Incoming("action", user, chat, name=action, payload=payload, role_ids=tuple(role_ids))
+
+
+# Replies are stored in the outbox as JSON: one body per message, rendered per platform at send
+# time, so a queued announcement survives a restart exactly as the moderator confirmed it.
+_SPAN_KINDS = {"plain": Plain, "bold": Bold, "italic": Italic, "link": Link, "moment": Moment}
+
+
+def reply_to_dict(reply: Reply) -> dict:
+    spans = []
+    for span in reply.body:
+        kind = next(k for k, cls in _SPAN_KINDS.items() if type(span) is cls)
+        item = {"t": kind, **{k: v for k, v in span.__dict__.items()}}
+        if isinstance(span, Moment):
+            item["at"] = span.at.isoformat()
+        spans.append(item)
+    buttons = [[{"label": b.label, "action": b.action, "payload": list(b.payload), "url": b.url}
+                for b in row] for row in reply.buttons]
+    return {"body": spans, "buttons": buttons, "private": reply.private}
+
+
+def reply_from_dict(data: dict) -> Reply:
+    spans: list[Span] = []
+    for item in data["body"]:
+        fields = {k: v for k, v in item.items() if k != "t"}
+        if item["t"] == "moment":
+            fields["at"] = datetime.fromisoformat(fields["at"])
+        spans.append(_SPAN_KINDS[item["t"]](**fields))
+    buttons = tuple(tuple(Button(b["label"], b["action"], tuple(b["payload"]), b["url"])
+                          for b in row) for row in data["buttons"])
+    return Reply(tuple(spans), buttons, data["private"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from ..config import Config
@@ -36,7 +37,10 @@ def countdown_reply(config: Config, now) -> Reply:
 
 
 def action_reply(config: Config, now, zone: ZoneInfo) -> Reply:
-    today = now.astimezone(zone).date()
+    return action_for(config, now.astimezone(zone).date())
+
+
+def action_for(config: Config, today: date) -> Reply:
     action = next((a for a in config.actions if a.date == today), None)
     if action is None:
         return Reply.of(TODAY.format(date=day(today)), FALLBACK, config.prompts.fallback_action)

@@ -20,6 +20,11 @@ ALL_LABEL = "All of them"
 YOURS = "\n\nYou're signed up for {count} of {total}. Press an event again to cancel."
 NONE_YET = "\n\nChoose the events you'll join:"
 IS_OVER = "That event is already over."
+REMINDER_DAY_BEFORE = "Reminder: tomorrow you're going to "
+REMINDER_MORNING = "Today: "
+STILL_COMING, CANT_MAKE_IT = "Still coming", "Can't make it"
+SEE_YOU = "Great, see you there!"
+SORRY = "Thanks for letting us know: we've taken you off {title}. /rsvp to change your mind."
 JOINED = "You're going to {title}. See you there!"
 LEFT = "You're no longer down for {title}."
 JOINED_ALL = "You're going to every upcoming event of the Week of Action. Thank you!"
@@ -98,3 +103,35 @@ async def rsvp_pressed(ctx: Context):
         await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now)
         note = JOINED.format(title=event.title)
     return await event_list(ctx, note)
+
+
+def reminder_reply(config, event: Event, kind: str) -> Reply:
+    """The day-before reminder asks to confirm; the morning one gives the time and place."""
+    zone = config.zone
+    parts: list = [REMINDER_DAY_BEFORE if kind == "day_before" else REMINDER_MORNING,
+                   Bold(event.title), "\n",
+                   Moment(event.starts_at, span(event.starts_at, event.ends_at, zone))]
+    if event.url:
+        parts += ["\n", Link("Join online", event.url)]
+    if event.location:
+        parts.append("\n" + event.location)
+    buttons = []
+    if kind == "day_before":
+        buttons = [[Button(STILL_COMING, "rsvpr", (event.id, "yes")),
+                    Button(CANT_MAKE_IT, "rsvpr", (event.id, "no"))]]
+    return Reply.of(*parts, buttons=buttons)
+
+
+@router.action("rsvpr")
+async def reminder_pressed(ctx: Context):
+    user, payload = ctx.user, ctx.incoming.payload
+    event = ctx.config.event(payload[0]) if len(payload) == 2 else None
+    if event is None or payload[1] not in ("yes", "no"):
+        return Reply.of(STALE, private=True)
+    if event.ends_at <= ctx.now:
+        return Reply.of(IS_OVER, private=True)
+    if payload[1] == "yes":  # also puts back someone who had cancelled in between
+        await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now)
+        return Reply.of(SEE_YOU, private=True)
+    await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
+    return Reply.of(SORRY.format(title=event.title), private=True)

@@ -21,6 +21,7 @@ ACTIVE, PAUSED = "subscribed", "paused"
 SETTINGS = "\n\nSettings: timezone {zone}, daily prompt time {time}"
 UNSET = "default"
 FORM = "\n\nAn unfinished {form} form with: {fields}"
+DONE = "\n\nDaily actions you marked done: {days}"
 FOOTER = "\n\nTo erase all of this, send /forget."
 CONFIRM = ("This erases everything we hold about you: your signature (the petition total drops), "
            "RSVPs, daily prompts, settings and any unfinished form. It can't be undone. Erase?")
@@ -34,6 +35,8 @@ WHAT = {
     "subscriptions": ("your daily-prompt subscription", "your daily-prompt subscription"),
     "user_settings": ("your settings", "your settings"),
     "form_sessions": ("an unfinished form", "an unfinished form"),
+    "actions_done": ("1 daily action marked done", "{n} daily actions marked done"),
+    "outbox": ("1 message waiting to be sent to you", "{n} messages sent or waiting for you"),
 }
 
 
@@ -66,6 +69,9 @@ async def mydata(ctx: Context):
     if settings.timezone or settings.send_at:
         parts.append(SETTINGS.format(zone=settings.timezone or UNSET,
                                      time=settings.send_at or UNSET))
+    done = await store.actions_done(user.platform, user.id)
+    if done:
+        parts.append(DONE.format(days=", ".join(done)))
     session = await store.form_session(user.platform, user.id)
     if session:
         given = ", ".join(f"{k} = {v if v is not None else NOT_GIVEN}"

@@ -4,9 +4,13 @@ This module stores subscriptions and settings; the scheduler sends the prompts."
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from .. import validation
-from ..core import Button, Field, Form, FormRequest, Reply
+from ..config import Config
+from ..core import Button, Field, Form, FormRequest, Plain, Reply
 from ..registry import STALE, Context, Router
+from .countdown import action_for, countdown_reply
 
 router = Router()
 
@@ -31,6 +35,11 @@ ZONE_PROMPT = "Which timezone are you in? Send its name, like America/New_York o
 TIME_PROMPT = "At what time should the daily prompt arrive? Send HH:MM, like 08:30."
 SAVED_ZONE = "Your timezone is now {value}."
 SAVED_TIME = "Your daily prompt will arrive at {value}."
+
+DONE_LABEL, STOP_LABEL = "Done ✓", "Stop daily prompts"
+DONE = "Thank you for taking action today!"
+ALREADY_DONE = "You already marked this day's action as done. Thank you!"
+STOPPED = "Daily prompts stopped. /subscribe brings them back."
 
 KEYS = {  # argument word -> (setting key, validator, form id)
     "timezone": ("timezone", validation.timezone, "settings_timezone"),
@@ -137,3 +146,35 @@ async def timezone_given(ctx: Context, values: dict):
     "settings_send_at", "send_at", "Time", TIME_PROMPT, validation.time_of_day))
 async def time_given(ctx: Context, values: dict):
     return await save(ctx, "send_at", values["send_at"])
+
+
+def prompt_reply(config: Config, now: datetime, local_date: date) -> Reply:
+    """The daily prompt: the countdown, the day's action, and two buttons."""
+    countdown, action = countdown_reply(config, now), action_for(config, local_date)
+    buttons = [[Button(DONE_LABEL, "done", (local_date.isoformat(),)),
+                Button(STOP_LABEL, "stop")]]
+    return Reply(countdown.body + (Plain("\n\n"),) + action.body, tuple(map(tuple, buttons)))
+
+
+def closing_reply(config: Config) -> Reply:
+    return Reply.of(config.prompts.closing_message)
+
+
+@router.action("done")
+async def done_pressed(ctx: Context):
+    payload = ctx.incoming.payload
+    try:
+        day = date.fromisoformat(payload[0]) if len(payload) == 1 else None
+    except ValueError:
+        day = None
+    if day is None or day > ctx.now.date() + timedelta(days=1):  # tampered or from the future
+        return Reply.of(STALE, private=True)
+    created = await ctx.store.mark_action_done(ctx.user.platform, ctx.user.id, day.isoformat(),
+                                               ctx.now)
+    return Reply.of(DONE if created else ALREADY_DONE, private=True)
+
+
+@router.action("stop")
+async def stop_pressed(ctx: Context):
+    await ctx.store.unsubscribe(ctx.user.platform, ctx.user.id)
+    return Reply.of(STOPPED, private=True)

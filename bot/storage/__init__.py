@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from .delivery import DeliveryStore, DuePrompt, OutboxRow  # noqa: F401 (re-exported)
 from .migrations import MIGRATIONS
 
 # Tables that hold rows about a person, keyed by (platform, user_id). /forget erases from each.
-PERSONAL_TABLES = ("signatures", "rsvps", "subscriptions", "user_settings", "form_sessions")
+PERSONAL_TABLES = ("signatures", "rsvps", "subscriptions", "user_settings", "form_sessions",
+                   "outbox", "actions_done")
 
 
 class DatabaseTooNew(RuntimeError):
@@ -87,7 +89,7 @@ class Stats:
     subscribed_chats: int = 0
 
 
-class Storage:
+class Storage(DeliveryStore):
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
         self.path = path
@@ -250,7 +252,8 @@ class Storage:
             cursor = await db.execute(
                 "INSERT INTO subscriptions (platform, user_id, chat_id, active, created_at)"
                 " VALUES (?,?,?,1,?) ON CONFLICT (platform, user_id) DO UPDATE"
-                " SET active = 1, chat_id = excluded.chat_id WHERE active = 0",
+                " SET active = 1, chat_id = excluded.chat_id, next_prompt_at = NULL,"
+                " paused_reason = NULL WHERE active = 0",
                 (platform, user_id, chat_id, iso(now)),
             )
             return cursor.rowcount == 1
@@ -269,8 +272,8 @@ class Storage:
         True if it changed; a person without a subscription gets none."""
         async with self.transaction() as db:
             cursor = await db.execute(
-                "UPDATE subscriptions SET active = ?, paused_reason = ?, pause_noticed = 0"
-                " WHERE platform = ? AND user_id = ? AND active != ?",
+                "UPDATE subscriptions SET active = ?, paused_reason = ?, pause_noticed = 0,"
+                " next_prompt_at = NULL WHERE platform = ? AND user_id = ? AND active != ?",
                 (int(active), None if active else reason, platform, user_id, int(active)),
             )
             return cursor.rowcount > 0
@@ -293,8 +296,8 @@ class Storage:
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at)"
-                " VALUES (?,?,1,?) ON CONFLICT (platform, chat_id) DO UPDATE SET active = 1"
-                " WHERE active = 0",
+                " VALUES (?,?,1,?) ON CONFLICT (platform, chat_id) DO UPDATE SET active = 1,"
+                " next_prompt_at = NULL WHERE active = 0",
                 (platform, chat_id, iso(now)),
             )
             return cursor.rowcount == 1
@@ -354,6 +357,12 @@ class Storage:
                 f" VALUES (?,?,?,?) ON CONFLICT (platform, user_id)"
                 f" DO UPDATE SET {key} = excluded.{key}, updated_at = excluded.updated_at",
                 (platform, user_id, value, iso(now)),
+            )
+            # The next prompt moves with the new time or zone: the scheduler recomputes it.
+            await db.execute(
+                "UPDATE subscriptions SET next_prompt_at = NULL WHERE platform = ? AND user_id = ?"
+                " AND prompts_over = 0",
+                (platform, user_id),
             )
 
     # Forms in progress ---------------------------------------------------------------------

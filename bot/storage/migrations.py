@@ -80,4 +80,49 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, key)
     );
     """,
+    # 3: delivery. When each subscription's next daily prompt is due (UTC; NULL: none left),
+    # messages (one body per message, as JSON) and the outbox (one row per recipient per
+    # message; the UNIQUE idempotency key makes "at most one prompt per subscription per local
+    # date" and "one reminder per RSVP and kind" hold across restarts), actions marked done.
+    """
+    ALTER TABLE subscriptions ADD COLUMN next_prompt_at TEXT;
+    ALTER TABLE subscriptions ADD COLUMN prompts_over INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX subscriptions_due ON subscriptions (next_prompt_at) WHERE active = 1;
+    ALTER TABLE chat_subscriptions ADD COLUMN next_prompt_at TEXT;
+    ALTER TABLE chat_subscriptions ADD COLUMN prompts_over INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE messages (
+        id         INTEGER PRIMARY KEY,
+        key        TEXT NOT NULL UNIQUE,
+        kind       TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY,
+        message_id INTEGER REFERENCES messages (id) ON DELETE CASCADE,  -- NULL: skipped
+        platform   TEXT NOT NULL,
+        chat_id    TEXT NOT NULL,
+        user_id    TEXT,  -- the person, when the chat is theirs: /forget erases their rows
+        idem_key   TEXT NOT NULL UNIQUE,
+        state      TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending',
+                   'delivered', 'gone', 'failed', 'uncertain', 'cancelled', 'skipped')),
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT NOT NULL,
+        reason     TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_queue ON outbox (platform, state, not_before);
+    CREATE INDEX outbox_message ON outbox (message_id, state);
+    CREATE INDEX outbox_user ON outbox (platform, user_id);
+
+    CREATE TABLE actions_done (
+        platform TEXT NOT NULL,
+        user_id  TEXT NOT NULL,
+        day      TEXT NOT NULL,
+        done_at  TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id, day)
+    );
+    """,
 )

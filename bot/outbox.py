@@ -1,0 +1,219 @@
+"""Durable, paced delivery: one worker per platform drains that platform's outbox rows.
+
+Each row is one message to one recipient. A row is marked 'sending' just before its send and
+given its final state right after, so a crash (kill -9) leaves at most the rows in flight in
+'sending'; a restart sends those again. That is the only way a recipient can get a message twice,
+and the bound is `concurrency` messages per platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from aiolimiter import AsyncLimiter
+
+from .core import Reply, reply_from_dict
+from .delivery import DeliveryResult, Outcome, Sender
+from .registry import Bot
+from .storage import OutboxRow
+
+log = logging.getLogger(__name__)
+
+STATE = {Outcome.DELIVERED: "delivered", Outcome.GONE: "gone", Outcome.PERMANENT: "failed",
+         Outcome.UNCERTAIN: "uncertain"}
+INVALID_WINDOW = 600.0  # Discord counts invalid requests over 10 minutes
+
+
+@dataclass
+class Pacing:
+    rate: float  # messages per second over the whole platform
+    per_chat_interval: float = 0.0  # Telegram: at most one message per second to one chat
+    group_per_minute: int = 0  # Telegram: at most 20 messages per minute to one group
+    is_group: Callable[[str], bool] = lambda chat_id: False
+    invalid_budget: int = 0  # Discord: failed requests allowed per 10 minutes (0: no budget)
+
+
+class ChatPacer:
+    """Per-chat spacing. Forgets chats it has not sent to for a minute, so memory stays flat
+    however many recipients a broadcast has."""
+
+    def __init__(self, pacing: Pacing):
+        self.pacing = pacing
+        self.recent: dict[str, deque[float]] = {}
+
+    async def wait_turn(self, chat_id: str) -> None:
+        p = self.pacing
+        if not p.per_chat_interval and not p.group_per_minute:
+            return
+        sent = self.recent.setdefault(chat_id, deque())
+        now = time.monotonic()
+        wait = 0.0
+        if sent and p.per_chat_interval:
+            wait = max(wait, sent[-1] + p.per_chat_interval - now)
+        if p.group_per_minute and p.is_group(chat_id) and len(sent) >= p.group_per_minute:
+            wait = max(wait, sent[-p.group_per_minute] + 60.0 - now)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        sent.append(time.monotonic())
+        while len(sent) > max(p.group_per_minute, 1):
+            sent.popleft()
+        if len(self.recent) > 1000:
+            self._forget_idle()
+
+    def _forget_idle(self) -> None:
+        cutoff = time.monotonic() - 60.0
+        for chat_id in [c for c, s in self.recent.items() if not s or s[-1] < cutoff]:
+            del self.recent[chat_id]
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        bot: Bot,
+        sender: Sender,
+        pacing: Pacing,
+        *,
+        concurrency: int = 16,
+        batch: int = 200,
+        max_attempts: int = 5,
+        on_alert: Callable[[str], None] | None = None,
+    ):
+        self.bot, self.sender, self.pacing = bot, sender, pacing
+        self.platform = sender.platform
+        self.limiter = AsyncLimiter(pacing.rate, 1.0)
+        self.chats = ChatPacer(pacing)
+        self.slots = asyncio.Semaphore(concurrency)
+        self.batch, self.max_attempts = batch, max_attempts
+        self.on_alert = on_alert or (lambda text: None)
+        self.paused_until = 0.0  # monotonic; a 429 pauses every send on the platform
+        self.invalid: deque[float] = deque()
+        self.bodies: OrderedDict[int, Reply] = OrderedDict()
+        self.in_flight: set[asyncio.Task] = set()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        store, clock = self.bot.store, self.bot.clock
+        resent = await store.reset_in_flight(self.platform, clock.now())
+        if resent:
+            log.warning("%s: %d messages were in flight at the last stop; sending them again",
+                        self.platform, resent)
+        while not stop.is_set():
+            rows = await store.pending_batch(self.platform, clock.now(), self.batch)
+            if not rows:
+                await self._idle(stop)
+                continue
+            for row in rows:
+                if stop.is_set():
+                    break
+                await self._wait_pause(stop)
+                await self.limiter.acquire()
+                await self.slots.acquire()
+                if not await store.claim(row.id, clock.now()):  # cancelled meanwhile
+                    self.slots.release()
+                    continue
+                task = asyncio.create_task(self._send(row))
+                self.in_flight.add(task)
+                task.add_done_callback(self.in_flight.discard)
+            if self.in_flight:  # let this batch finish before reading the next one
+                await asyncio.wait(set(self.in_flight))
+
+    async def stop(self, grace: float = 3.0) -> None:
+        """Give sends in flight a moment; any still running are cancelled and stay 'sending',
+        to be sent again after the restart."""
+        if self.in_flight:
+            _, pending = await asyncio.wait(set(self.in_flight), timeout=grace)
+            for task in pending:
+                task.cancel()
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        self._wake.clear()
+        wait = 1.0
+        upcoming = await self.bot.store.next_pending_at(self.platform)
+        if upcoming is not None:
+            wait = min(wait, max((upcoming - self.bot.clock.now()).total_seconds(), 0.05))
+        waiters = {asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())}
+        _, pending = await asyncio.wait(waiters, timeout=wait,
+                                        return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+
+    async def _wait_pause(self, stop: asyncio.Event) -> None:
+        remaining = self.paused_until - time.monotonic()
+        if remaining > 0:
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=remaining)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _body(self, message_id: int) -> Reply:
+        reply = self.bodies.get(message_id)
+        if reply is None:
+            reply = reply_from_dict(await self.bot.store.message_body(message_id))
+            self.bodies[message_id] = reply
+            if len(self.bodies) > 64:
+                self.bodies.popitem(last=False)
+        return reply
+
+    async def _send(self, row: OutboxRow) -> None:
+        try:
+            await self.chats.wait_turn(row.chat_id)
+            reply = await self._body(row.message_id)
+            try:
+                result = await self.sender.deliver(row.chat_id, reply)
+            except Exception as exc:  # a bug, not a platform answer: record it, keep going
+                log.error("%s: deliver raised %s", self.platform, type(exc).__name__,
+                          exc_info=True)
+                result = DeliveryResult(Outcome.PERMANENT, reason=type(exc).__name__)
+            await self._record(row, result)
+        finally:
+            self.slots.release()
+
+    async def _record(self, row: OutboxRow, result: DeliveryResult) -> None:
+        store, now = self.bot.store, self.bot.clock.now()
+        if result.outcome is Outcome.RETRY:
+            if result.retry_after is not None:  # 429: wait exactly that long, everyone
+                self.paused_until = max(self.paused_until, time.monotonic() + result.retry_after)
+                delay = result.retry_after
+                self._count_invalid()
+            else:  # 5xx or a connection error: back off, a bounded number of times
+                delay = min(2.0 ** row.attempts, 60.0)
+            # row.attempts counts earlier tries; this one was attempt row.attempts + 1.
+            if row.attempts + 1 >= self.max_attempts and result.retry_after is None:
+                await store.finish(row.id, "failed", now, result.reason or "retries exhausted")
+            else:
+                await store.finish(row.id, "pending", now, result.reason,
+                                   not_before=now + timedelta(seconds=delay))
+            return
+        await store.finish(row.id, STATE[result.outcome], now, result.reason)
+        if result.outcome is Outcome.GONE:
+            await store.deactivate_recipient(self.platform, row.chat_id, result.reason or "gone")
+        if result.outcome in (Outcome.GONE, Outcome.PERMANENT):
+            self._count_invalid()
+
+    def _count_invalid(self) -> None:
+        budget = self.pacing.invalid_budget
+        if not budget:
+            return
+        now = time.monotonic()
+        self.invalid.append(now)
+        while self.invalid and self.invalid[0] < now - INVALID_WINDOW:
+            self.invalid.popleft()
+        if len(self.invalid) >= budget and self.paused_until < now + 1:
+            # Past the budget: pause until the window has room again, and say so.
+            self.paused_until = self.invalid[0] + INVALID_WINDOW
+            self.invalid.clear()
+            minutes = round((self.paused_until - now) / 60)
+            log.warning("%s: %d failed requests in 10 minutes; pausing delivery %d minutes",
+                        self.platform, budget, minutes)
+            self.on_alert(f"Delivery on {self.platform} paused for about {minutes} minutes: "
+                          f"{budget} failed requests in 10 minutes (the platform bans above "
+                          "that). It resumes by itself.")
