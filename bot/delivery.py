@@ -45,3 +45,12 @@ class Sender(Protocol):
     platform: str
 
     async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult: ...
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
+        """Replace a message this bot sent (the announcement progress message)."""
+        ...
+
+
+# DeliveryResult.reason for a GONE recipient whose Discord DMs are closed (50007, 50278): the
+# announcement report counts these apart from people who blocked the bot or left.
+DMS_CLOSED = "dms_closed"

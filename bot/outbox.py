@@ -195,7 +195,8 @@ class OutboxWorker:
             return
         await store.finish(row.id, STATE[result.outcome], now, result.reason)
         if result.outcome is Outcome.GONE:
-            await store.deactivate_recipient(self.platform, row.chat_id, result.reason or "gone")
+            await store.deactivate_recipient(self.platform, row.chat_id, result.reason or "gone",
+                                             now)
         if result.outcome in (Outcome.GONE, Outcome.PERMANENT):
             self._count_invalid()
 

@@ -123,6 +123,12 @@ class Bot:
         # platform -> function(command name) -> URL that opens a private chat running it
         # (Telegram: https://t.me/<bot>?start=<command>). Adapters register theirs at start.
         self.deep_links: dict[str, Callable[[str], str]] = {}
+        # platform -> the adapter that can send there (bot.delivery.Sender); app.py fills it as
+        # front ends start. Scheduled and broadcast messages go only to these platforms.
+        self.senders: dict[str, object] = {}
+        # platform -> function(Reply) -> length as the platform counts it, for refusing an
+        # announcement that would not fit (adapters register exact ones; see handlers/announce).
+        self.measures: dict[str, Callable[[Reply], int]] = {}
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Command] = {}
         self.forms: dict[str, FormSpec] = {}

@@ -1,6 +1,6 @@
 """Every router, in the order /help lists their commands."""
 
-from . import countdown, events, help, petition, privacy, prompts, stats
+from . import announce, countdown, events, help, petition, privacy, prompts, stats
 
 ROUTERS = (
     help.router,
@@ -11,4 +11,5 @@ ROUTERS = (
     privacy.router,
     help.tail,
     stats.router,
+    announce.router,
 )

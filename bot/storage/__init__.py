@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from .announce import Announcement, AnnouncementStore  # noqa: F401 (re-exported)
 from .delivery import DeliveryStore, DuePrompt, OutboxRow  # noqa: F401 (re-exported)
 from .migrations import MIGRATIONS
 
@@ -89,7 +90,7 @@ class Stats:
     subscribed_chats: int = 0
 
 
-class Storage(DeliveryStore):
+class Storage(DeliveryStore, AnnouncementStore):
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
         self.path = path
@@ -256,6 +257,9 @@ class Storage(DeliveryStore):
                 " paused_reason = NULL WHERE active = 0",
                 (platform, user_id, chat_id, iso(now)),
             )
+            # Subscribing again is the person saying they can be reached again.
+            await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
+                             (platform, chat_id))
             return cursor.rowcount == 1
 
     async def unsubscribe(self, platform: str, user_id: str) -> bool:
@@ -276,6 +280,9 @@ class Storage(DeliveryStore):
                 " next_prompt_at = NULL WHERE platform = ? AND user_id = ? AND active != ?",
                 (int(active), None if active else reason, platform, user_id, int(active)),
             )
+            if active:  # unblocked: their private chat (addressed by user id) works again
+                await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
+                                 (platform, user_id))
             return cursor.rowcount > 0
 
     async def take_pause_notice(self, platform: str, user_id: str) -> str | None:
@@ -423,6 +430,13 @@ class Storage(DeliveryStore):
                     f"DELETE FROM {table} WHERE platform = ? AND user_id = ?", (platform, user_id)
                 )
                 erased[table] = cursor.rowcount
+            # Their private chat is addressed by their user id; a moderator's announcements
+            # stay (they went to many people) but no longer say who wrote them.
+            await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
+                             (platform, user_id))
+            await db.execute(
+                "UPDATE announcements SET author_id = '', author_name = '', author_chat = ''"
+                " WHERE author_platform = ? AND author_id = ?", (platform, user_id))
         return erased
 
     # Moderators ----------------------------------------------------------------------------

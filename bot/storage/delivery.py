@@ -225,6 +225,16 @@ class DeliveryStore:
             counts.setdefault(platform, {})[state] = count
         return counts
 
+    async def dms_closed_counts(self, message_id: int) -> dict[str, int]:
+        from ..delivery import DMS_CLOSED
+
+        rows = await self._all(
+            "SELECT platform, COUNT(*) FROM outbox WHERE message_id = ? AND state = 'gone'"
+            " AND reason = ? GROUP BY platform",
+            (message_id, DMS_CLOSED),
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def cancel_pending(self, message_id: int, now: datetime) -> int:
         async with self.transaction() as db:
             cursor = await db.execute(
@@ -234,9 +244,17 @@ class DeliveryStore:
             )
             return cursor.rowcount
 
-    async def deactivate_recipient(self, platform: str, chat_id: str, reason: str) -> None:
-        """The recipient is gone (blocked the bot, left, closed DMs): never send there again."""
+    async def deactivate_recipient(
+        self, platform: str, chat_id: str, reason: str, now: datetime
+    ) -> None:
+        """The recipient is gone (blocked the bot, left, closed DMs): never send there again
+        until they come back (subscribe again, unblock the bot)."""
         async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO unreachable (platform, chat_id, reason, since) VALUES (?,?,?,?)"
+                " ON CONFLICT DO NOTHING",
+                (platform, chat_id, reason, _iso(now)),
+            )
             await db.execute(
                 "UPDATE subscriptions SET active = 0, paused_reason = ?, pause_noticed = 0"
                 " WHERE platform = ? AND chat_id = ? AND active = 1",

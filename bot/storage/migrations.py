@@ -125,4 +125,37 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, user_id, day)
     );
     """,
+    # 4: moderator announcements: the draft as confirmed, its audience and schedule, where its
+    # progress message lives, and which outbox message carries it.
+    """
+    CREATE TABLE announcements (
+        id              INTEGER PRIMARY KEY,
+        author_platform TEXT NOT NULL,
+        author_id       TEXT NOT NULL,
+        author_name     TEXT NOT NULL,
+        author_chat     TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        audience        TEXT CHECK (audience IN ('everyone', 'event', 'chats')),
+        event_id        TEXT,
+        send_at         TEXT,
+        status          TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'scheduled',
+                        'queued', 'sending', 'done', 'cancelled')),
+        message_id      INTEGER REFERENCES messages (id),
+        progress_id     TEXT,  -- the platform's id of the progress message we edit
+        created_at      TEXT NOT NULL,
+        started_at      TEXT,
+        finished_at     TEXT
+    );
+    CREATE INDEX announcements_status ON announcements (status, send_at);
+
+    -- Chats a send found gone (blocked, deactivated, DMs closed): left out of audiences until
+    -- the person subscribes again or unblocks the bot.
+    CREATE TABLE unreachable (
+        platform TEXT NOT NULL,
+        chat_id  TEXT NOT NULL,
+        reason   TEXT NOT NULL,
+        since    TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    """,
 )

@@ -1,0 +1,279 @@
+"""/announce and /announcements: a moderator's word to everyone, previewed before it goes.
+
+Compose (the text after the command, or a form: the next message on Telegram, a modal on
+Discord) -> preview as it will arrive, with each platform's length checked -> audience ->
+when -> Confirm or Cancel. Sending is the announcement runner's job (bot/announcements.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..config import Config
+from ..core import Bold, Button, Field, Form, FormRequest, Plain, Reply
+from ..registry import STALE, Context, Router
+from ..storage import Announcement
+from .timefmt import moment, plural
+
+router = Router()
+
+# Text limits as each platform counts them; adapters register exact measures in bot.measures.
+LIMITS = {"telegram": 4096, "discord": 2000}
+AUDIENCES = {
+    "everyone": "Everyone who subscribed or asked for updates",
+    "event": "People coming to one event",
+    "chats": "Subscribed channels and groups",
+}
+TEXT_PROMPT = "What should the announcement say? Send the whole text in one message."
+TIME_PROMPT = ("When should it go out? Send a time in the campaign timezone ({zone}): HH:MM for "
+               "today, or YYYY-MM-DD HH:MM.")
+PREVIEW = "Preview: this is exactly how it will arrive here."
+FITS = "{platform}: {count:,} of {limit:,} characters ✓"
+TOO_LONG = ("{platform}: {count:,} characters, over the limit of {limit:,}. Shorten it by "
+            "{over:,} and send /announce again.")
+WHO = "Who should get it?"
+WHICH_EVENT = "Which event's participants?"
+WHEN = "Send it now or later?"
+NOW, LATER = "Send now", "Schedule…"
+CONFIRM_TEXT = "Send to {who} {when}?"
+CONFIRM, CANCEL = "Confirm", "Cancel"
+NOBODY = "nobody yet: no platform is connected, or nobody is in that audience"
+IN_PAST = "That time has already passed. Send a later one."
+BAD_TIME = "Please send HH:MM or YYYY-MM-DD HH:MM, like 18:30 or 2027-06-07 09:00."
+QUEUED = "Confirmed. Another announcement is being sent; this one starts when it finishes."
+STARTING = "Confirmed: sending now. Progress follows."
+SCHEDULED = "Confirmed: it goes out {when}."
+CANCELLED = "Cancelled: announcement #{id} will not be sent{more}."
+STOPPED_MORE = "; messages already delivered stay delivered"
+NO_ANNOUNCEMENTS = "No announcements yet."
+NO_DRAFT = "There is no announcement waiting for a time. Start with /announce."
+
+
+def announcement_reply(text: str) -> Reply:
+    """What recipients get: the moderator's text as typed. Adapters escape it like any other
+    text (plain URLs stay links, mentions never ping)."""
+    return Reply((Plain(text),))
+
+
+def measure(ctx: Context, platform: str, reply: Reply) -> int:
+    exact = ctx.bot.measures.get(platform)
+    if exact:
+        return exact(reply)
+    return len(reply.plain_text().encode("utf-16-le")) // 2  # Telegram counts UTF-16 units
+
+
+def platforms(ctx: Context) -> tuple[str, ...]:
+    return tuple(ctx.bot.senders)
+
+
+def parse_when(text: str, config: Config, now: datetime) -> datetime:
+    zone, text = config.zone, " ".join(text.split())
+    try:
+        if len(text) <= 5:
+            hour, minute = map(int, text.split(":"))
+            local = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        else:
+            local = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    except ValueError:
+        raise ValueError(BAD_TIME) from None
+    if local <= now:
+        raise ValueError(IN_PAST)
+    return local
+
+
+def _validate_when_factory(ctx: Context):
+    return lambda text: parse_when(text, ctx.config, ctx.now).isoformat()
+
+
+@router.command("announce", moderator=True)
+async def announce(ctx: Context):
+    """Send an announcement to supporters (preview first)."""
+    text = ctx.incoming.args.strip()
+    if not text:
+        return FormRequest("announce")
+    return await draft(ctx, text)
+
+
+@router.form("announce", command="announce", build=lambda ctx: Form(
+    "announce", "announcement", (Field("text", "Announcement", TEXT_PROMPT, max_length=4096),)))
+async def composed(ctx: Context, values: dict):
+    return await draft(ctx, values["text"])
+
+
+async def draft(ctx: Context, text: str) -> list[Reply]:
+    user, chat = ctx.user, ctx.incoming.chat
+    body = announcement_reply(text)
+    checked = platforms(ctx) or tuple(LIMITS)
+    lines, fits = [], True
+    for platform in checked:
+        limit = LIMITS.get(platform)
+        if limit is None:
+            continue
+        count = measure(ctx, platform, body)
+        if count > limit:
+            fits = False
+            lines.append(TOO_LONG.format(platform=platform.title(), count=count, limit=limit,
+                                         over=count - limit))
+        else:
+            lines.append(FITS.format(platform=platform.title(), count=count, limit=limit))
+    if not fits:  # refused here, not sent to 10,000 people to fail
+        return [Reply.of("\n".join(lines), private=True)]
+    announcement_id = await ctx.store.create_announcement(
+        user.platform, user.id, user.display_name, chat.id, text, ctx.now)
+    sizes = {key: await ctx.store.audience_size(key, None, platforms(ctx))
+             for key in ("everyone", "chats")}
+    buttons = [
+        [Button(f"{AUDIENCES['everyone']} ({sum(sizes['everyone'].values())})", "ann",
+                (str(announcement_id), "aud", "everyone"))],
+        [Button(AUDIENCES["event"], "ann", (str(announcement_id), "aud", "event"))],
+        [Button(f"{AUDIENCES['chats']} ({sum(sizes['chats'].values())})", "ann",
+                (str(announcement_id), "aud", "chats"))],
+        [Button(CANCEL, "ann", (str(announcement_id), "cancel"))],
+    ]
+    return [Reply.of(PREVIEW, private=True), body,
+            Reply.of("\n".join(lines), "\n\n", WHO, buttons=buttons, private=True)]
+
+
+def _who(sizes: dict[str, int]) -> str:
+    if not sum(sizes.values()):
+        return NOBODY
+    return " and ".join(f"{plural(n, 'recipient')} on {p.title()}" for p, n in sizes.items())
+
+
+async def confirm_step(ctx: Context, a: Announcement) -> Reply:
+    sizes = await ctx.store.audience_size(a.audience, a.event_id, platforms(ctx))
+    when = f"at {moment(a.send_at, ctx.config.zone)}" if a.send_at else "now"
+    who = _who(sizes)
+    if a.audience == "event":
+        event = ctx.config.event(a.event_id)
+        who += f" ({event.title if event else a.event_id})"
+    buttons = [[Button(CONFIRM, "ann", (str(a.id), "confirm")),
+                Button(CANCEL, "ann", (str(a.id), "cancel"))]]
+    return Reply.of(CONFIRM_TEXT.format(who=who, when=when), buttons=buttons, private=True)
+
+
+def when_step(a: Announcement) -> Reply:
+    buttons = [[Button(NOW, "ann", (str(a.id), "when", "now")),
+                Button(LATER, "ann", (str(a.id), "when", "later"))]]
+    return Reply.of(WHEN, buttons=buttons, private=True)
+
+
+@router.action("ann", moderator=True)
+async def pressed(ctx: Context):
+    payload, store = ctx.incoming.payload, ctx.store
+    a = None
+    if payload and payload[0].isascii() and payload[0].isdecimal():
+        a = await store.announcement(int(payload[0]))
+    if a is None or len(payload) < 2:
+        return Reply.of(STALE, private=True)
+    step, value = payload[1], payload[2] if len(payload) > 2 else None
+    if step == "cancel":
+        return await cancel(ctx, a)
+    mine = (a.author_platform, a.author_id) == (ctx.user.platform, ctx.user.id)
+    if not mine or a.status != "draft":
+        return Reply.of(STALE, private=True)
+    if step == "aud" and value in ("everyone", "chats"):
+        await store.update_announcement(a.id, expect=("draft",), audience=value, event_id=None)
+        return when_step(a)
+    if step == "aud" and value == "event":
+        buttons = [[Button(e.title[:40], "ann", (str(a.id), "event", e.id))]
+                   for e in ctx.config.events if e.ends_at > ctx.now]
+        return Reply.of(WHICH_EVENT, buttons=buttons, private=True)
+    if step == "event" and ctx.config.event(value or ""):
+        await store.update_announcement(a.id, expect=("draft",), audience="event", event_id=value)
+        return when_step(a)
+    if step == "when" and a.audience and value == "now":
+        await store.update_announcement(a.id, expect=("draft",), send_at=None)
+        return await confirm_step(ctx, await store.announcement(a.id))
+    if step == "when" and a.audience and value == "later":
+        return FormRequest("announce_time")
+    if step == "confirm" and a.audience:
+        return await confirm(ctx, a)
+    return Reply.of(STALE, private=True)
+
+
+@router.form("announce_time", command="announce", build=lambda ctx: Form(
+    "announce_time", "announcement time", (Field(
+        "when", "Time", TIME_PROMPT.format(zone=ctx.config.campaign.timezone), max_length=16,
+        validate=_validate_when_factory(ctx)),)))
+async def time_given(ctx: Context, values: dict):
+    drafts = [a for a in await ctx.store.announcements_in(("draft",), limit=1000)
+              if (a.author_platform, a.author_id) == (ctx.user.platform, ctx.user.id)
+              and a.audience]
+    if not drafts:
+        return Reply.of(NO_DRAFT, private=True)
+    a = drafts[-1]
+    await ctx.store.update_announcement(a.id, expect=("draft",),
+                                        send_at=datetime.fromisoformat(values["when"]))
+    return await confirm_step(ctx, await ctx.store.announcement(a.id))
+
+
+async def confirm(ctx: Context, a: Announcement) -> Reply:
+    store = ctx.store
+    if a.send_at and a.send_at > ctx.now:
+        await store.update_announcement(a.id, expect=("draft",), status="scheduled")
+        return Reply.of(SCHEDULED.format(when=f"at {moment(a.send_at, ctx.config.zone)}"),
+                        private=True)
+    busy = await store.announcements_in(("sending", "queued"))
+    if not await store.update_announcement(a.id, expect=("draft",), status="queued"):
+        return Reply.of(STALE, private=True)
+    runner = getattr(ctx.bot, "announcer", None)
+    if runner is not None:
+        runner.wake()
+    return Reply.of(QUEUED if busy else STARTING, private=True)
+
+
+async def cancel(ctx: Context, a: Announcement) -> Reply:
+    store = ctx.store
+    if a.status in ("draft", "scheduled", "queued"):
+        if not await store.update_announcement(a.id, expect=(a.status,), status="cancelled",
+                                               finished_at=ctx.now):
+            return Reply.of(STALE, private=True)
+        return Reply.of(CANCELLED.format(id=a.id, more=""), private=True)
+    if a.status == "sending":
+        if a.message_id is not None:
+            await store.cancel_pending(a.message_id, ctx.now)
+        await store.update_announcement(a.id, expect=("sending",), status="cancelled",
+                                        finished_at=ctx.now)
+        return Reply.of(CANCELLED.format(id=a.id, more=STOPPED_MORE), private=True)
+    return Reply.of(STALE, private=True)
+
+
+def report_lines(counts: dict[str, dict[str, int]], dms_closed: dict[str, int]) -> list[str]:
+    lines = []
+    for platform, states in sorted(counts.items()):
+        closed = dms_closed.get(platform, 0)
+        parts = [f"{states.get('delivered', 0):,} delivered",
+                 f"{states.get('gone', 0) - closed:,} blocked or left"]
+        if platform == "discord" or closed:
+            parts.append(f"{closed:,} DMs closed")
+        parts += [f"{states.get('failed', 0):,} failed", f"{states.get('uncertain', 0):,} uncertain"]
+        pending = states.get("pending", 0) + states.get("sending", 0)
+        if pending:
+            parts.append(f"{pending:,} not sent")
+        lines.append(f"{platform.title()}: " + ", ".join(parts))
+    return lines
+
+
+@router.command("announcements", moderator=True)
+async def announcements(ctx: Context):
+    """Recent announcements: who, when, audience, delivery counts."""
+    recent = await ctx.store.recent_announcements()
+    if not recent:
+        return Reply.of(NO_ANNOUNCEMENTS, private=True)
+    parts: list = []
+    for a in recent:
+        when = moment(a.send_at or a.created_at, ctx.config.zone)
+        audience = AUDIENCES.get(a.audience or "", "no audience chosen")
+        if a.audience == "event":
+            event = ctx.config.event(a.event_id or "")
+            audience = f"coming to {event.title if event else a.event_id}"
+        author = a.author_name or "(erased)"
+        parts += [Bold(f"#{a.id} {a.status}"), f" — {author} on {a.author_platform}, {when}\n",
+                  f"To: {audience}\n"]
+        if a.message_id is not None:
+            counts = await ctx.store.delivery_counts(a.message_id)
+            closed = await ctx.store.dms_closed_counts(a.message_id)
+            parts += [line + "\n" for line in report_lines(counts, closed)]
+        parts.append("\n")
+    return Reply.of(*parts, private=True)
