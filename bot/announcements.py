@@ -30,9 +30,23 @@ class AnnouncementRunner:
         self.every = every
         self._wake = asyncio.Event()
         self._shown: dict[int, str] = {}  # announcement id -> last progress text shown
+        self._alerts: set[asyncio.Task] = set()
 
     def wake(self) -> None:
         self._wake.set()
+
+    def alert(self, text: str) -> None:
+        """Tell the author of the announcement being sent (delivery paused, say); logged
+        anyway by whoever raised it."""
+        task = asyncio.get_running_loop().create_task(self._alert(text))
+        self._alerts.add(task)
+        task.add_done_callback(self._alerts.discard)
+
+    async def _alert(self, text: str) -> None:
+        for a in await self.bot.store.announcements_in(("sending",), limit=1):
+            sender = self.bot.senders.get(a.author_platform)
+            if sender is not None and a.author_chat:
+                await sender.deliver(a.author_chat, Reply.of(text))
 
     @property
     def platforms(self) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from .config import Config
 from .core import Clock, SystemClock
 from .handlers import ROUTERS
 from .registry import Bot
+from .services import DeliveryServices
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ async def serve(config: Config, found: dict[str, str], clock: Clock | None = Non
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     started: list[FrontEnd] = []
+    services = None
     try:
         async with open_bot(config, clock) as bot:
             try:
@@ -99,10 +101,15 @@ async def serve(config: Config, found: dict[str, str], clock: Clock | None = Non
                     adapter = front_end(platform, bot, token, stop)
                     await adapter.start()
                     started.append(adapter)
+                    bot.senders[platform] = adapter
                     log.info("%s front end started", platform)
+                services = DeliveryServices(bot)
+                services.start()
                 await stop.wait()
                 log.info("stopping")
             finally:
+                if services is not None:
+                    await services.stop()
                 for adapter in reversed(started):
                     try:
                         await asyncio.wait_for(adapter.stop(), STOP_TIMEOUT)

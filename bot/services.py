@@ -1,0 +1,64 @@
+"""The background work of a running bot: the scheduler, one outbox worker per connected
+platform, and the announcement runner. Started once after the front ends, stopped first."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .announcements import AnnouncementRunner
+from .outbox import OutboxWorker, Pacing
+from .registry import Bot
+from .schedule import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+def pacing_for(bot: Bot, platform: str) -> Pacing:
+    config = bot.config
+    if platform == "telegram":
+        # Telegram: ~30 messages/s overall, 1/s per chat, 20/min per group (ids start with -).
+        return Pacing(rate=config.telegram.broadcast_rate, per_chat_interval=1.0,
+                      group_per_minute=20, is_group=lambda chat_id: chat_id.startswith("-"))
+    if platform == "discord":
+        return Pacing(rate=config.discord.broadcast_rate,
+                      invalid_budget=config.discord.invalid_request_budget)
+    return Pacing(rate=5)
+
+
+class DeliveryServices:
+    def __init__(self, bot: Bot):
+        self.bot = bot
+        self.stopping = asyncio.Event()
+        self.workers = {platform: OutboxWorker(bot, sender, pacing_for(bot, platform),
+                                               on_alert=self._alert)
+                        for platform, sender in bot.senders.items()}
+        self.runner = AnnouncementRunner(bot, self._wake_workers)
+        bot.announcer = self.runner  # /announce's Confirm wakes it
+        self.scheduler = Scheduler(bot, lambda: tuple(bot.senders), self._wake_workers)
+        self.tasks: list[asyncio.Task] = []
+
+    def _wake_workers(self) -> None:
+        for worker in self.workers.values():
+            worker.wake()
+
+    def _alert(self, text: str) -> None:
+        self.runner.alert(text)
+
+    def start(self) -> None:
+        jobs = [self.scheduler.run(self.stopping), self.runner.run(self.stopping)]
+        jobs += [worker.run(self.stopping) for worker in self.workers.values()]
+        self.tasks = [asyncio.create_task(job) for job in jobs]
+
+    async def stop(self, timeout: float = 4.0) -> None:
+        """Stop taking new work, let sends in flight finish briefly; whatever is cut off stays
+        in the outbox as 'sending' or 'pending' and goes out after the restart."""
+        self.stopping.set()
+        await asyncio.gather(*(w.stop(grace=timeout / 2) for w in self.workers.values()))
+        done, pending = await asyncio.wait(self.tasks, timeout=timeout / 2)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if not task.cancelled() and task.exception():
+                log.error("%s ended with %s", task.get_coro().__qualname__,
+                          type(task.exception()).__name__)
