@@ -1,0 +1,616 @@
+"""The outbox worker: durable, paced delivery of outbox rows through a platform's Sender.
+
+A FakeSender stands in for an adapter: it records every send (chat id, plain text, monotonic
+time) and answers with scripted outcomes. The bot's clock is frozen (Tue 1 June 2027, 13:00 UTC),
+so `not_before` times on the clock only come due when a test advances it; pauses and pacing are
+measured in real monotonic time, with loose tolerances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import sqlite3
+import time
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from bot import outbox as outbox_module
+from bot.adapters.memory_adapter import MemoryChat
+from bot.app import open_bot
+from bot.core import Reply, reply_to_dict
+from bot.delivery import DeliveryResult, Outcome
+from bot.outbox import ChatPacer, OutboxWorker, Pacing
+from bot.schedule import Scheduler
+from bot.storage import iso
+
+DELIVERED = DeliveryResult(Outcome.DELIVERED)
+FAST = Pacing(rate=1000)
+_keys = itertools.count()
+
+
+def retry(after: float | None = None, reason: str = "") -> DeliveryResult:
+    return DeliveryResult(Outcome.RETRY, retry_after=after, reason=reason)
+
+
+class FakeSender:
+    """Records each send; answers from a per-chat script, then a per-call script, then
+    `default`. An outcome may be a DeliveryResult, an exception to raise, or a callable
+    (sync or async) returning one. With `gate` set, each send hangs until the gate opens."""
+
+    def __init__(self, platform: str = "telegram", per_chat: dict | None = None,
+                 per_call: list | None = None, default=DELIVERED,
+                 gate: asyncio.Event | None = None):
+        self.platform = platform
+        self.per_chat = {chat: list(outcomes) for chat, outcomes in (per_chat or {}).items()}
+        self.per_call = list(per_call or [])
+        self.default = default
+        self.gate = gate
+        self.calls: list[tuple[str, str]] = []
+        self.stamps: list[float] = []
+
+    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult:
+        self.calls.append((chat_id, reply.plain_text()))
+        self.stamps.append(time.monotonic())
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.per_chat.get(chat_id):
+            outcome = self.per_chat[chat_id].pop(0)
+        elif self.per_call:
+            outcome = self.per_call.pop(0)
+        else:
+            outcome = self.default
+        if callable(outcome):
+            outcome = outcome()
+            if inspect.isawaitable(outcome):
+                outcome = await outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    @property
+    def chats(self) -> list[str]:
+        return [chat for chat, _ in self.calls]
+
+    def times(self, chat_id: str) -> list[float]:
+        return [t for (chat, _), t in zip(self.calls, self.stamps) if chat == chat_id]
+
+
+def rows(path, **where) -> list[dict]:
+    db = sqlite3.connect(path)
+    db.row_factory = sqlite3.Row
+    try:
+        sql = "SELECT * FROM outbox"
+        if where:
+            sql += " WHERE " + " AND ".join(f"{column} = ?" for column in where)
+        return [dict(r) for r in db.execute(sql + " ORDER BY id", tuple(where.values()))]
+    finally:
+        db.close()
+
+
+def row_of(path, chat_id: str) -> dict:
+    [row] = rows(path, chat_id=chat_id)
+    return row
+
+
+def unfinished(path, platform: str = "telegram") -> int:
+    return sum(r["state"] in ("pending", "sending") for r in rows(path, platform=platform))
+
+
+async def enqueue(bot, chats, text: str = "Hello from the campaign",
+                  platform: str = "telegram") -> int:
+    """One message to each chat (a chat may appear more than once): rows as an announcement
+    would queue them. Returns the message id."""
+    store, now = bot.store, bot.clock.now()
+    key = f"test:{next(_keys)}"
+    message_id = await store.message(key, "announcement", reply_to_dict(Reply.of(text)), now)
+    async with store.transaction() as db:
+        await db.executemany(
+            "INSERT INTO outbox (message_id, platform, chat_id, user_id, idem_key, not_before,"
+            " updated_at) VALUES (?,?,?,?,?,?,?)",
+            [(message_id, platform, chat, None, f"{key}:{platform}:{chat}:{n}", iso(now),
+              iso(now)) for n, chat in enumerate(chats)],
+        )
+    return message_id
+
+
+async def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def running(worker: OutboxWorker, grace: float = 1.0):
+    """Run the worker for the body of the block; then stop it, as the app would."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker.stop(grace=grace), timeout=5)
+        await asyncio.wait_for(task, timeout=5)
+
+
+@pytest.fixture
+def path(config):
+    return config.storage.path
+
+
+async def subscribe_many(bot, clock, user_ids, platform="telegram") -> None:
+    """Subscribe each person and let the scheduler queue their 1 June prompt."""
+    clock.current = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+    for user_id in user_ids:
+        assert "subscribed" in await MemoryChat(bot, platform=platform, user_id=user_id).send(
+            "/subscribe")
+    scheduler = Scheduler(bot, platforms=lambda: ("telegram", "discord"))
+    await scheduler.tick(clock.current)
+    clock.current = datetime(2027, 6, 1, 13, 0, tzinfo=UTC)
+    await scheduler.tick(clock.current)
+
+
+# Delivering ---------------------------------------------------------------------------------
+
+async def test_every_pending_row_is_delivered_once(bot, clock, path):
+    people = [str(5000 + n) for n in range(50)]
+    await subscribe_many(bot, clock, people)
+    await subscribe_many(bot, clock, ["6000"], platform="discord")
+    assert len(rows(path)) == 51
+    sender = FakeSender("telegram")
+    worker = OutboxWorker(bot, sender, FAST, concurrency=8, batch=20)
+    async with running(worker):
+        await wait_until(lambda: unfinished(path) == 0, what="all telegram rows")
+
+    assert sorted(sender.chats) == sorted(people)
+    assert all("left until" in text for _, text in sender.calls)
+    telegram = rows(path, platform="telegram")
+    assert {(r["state"], r["attempts"]) for r in telegram} == {("delivered", 1)}
+    [discord] = rows(path, platform="discord")  # another platform's worker sends that one
+    assert (discord["state"], discord["attempts"]) == ("pending", 0)
+    counts = await bot.store.delivery_counts(telegram[0]["message_id"])
+    assert counts == {"telegram": {"delivered": 50}, "discord": {"pending": 1}}
+
+
+@pytest.mark.parametrize("outcome, state, reason", [
+    (DELIVERED, "delivered", None),
+    (DeliveryResult(Outcome.GONE, reason="blocked"), "gone", "blocked"),
+    (DeliveryResult(Outcome.PERMANENT, reason="400"), "failed", "400"),
+    (DeliveryResult(Outcome.UNCERTAIN, reason="timeout"), "uncertain", "timeout"),
+    (RuntimeError("adapter bug"), "failed", "RuntimeError"),
+], ids=["delivered", "gone", "permanent", "uncertain", "raises"])
+async def test_each_final_outcome_is_recorded_never_resent_and_delivery_goes_on(
+        bot, clock, path, outcome, state, reason):
+    await enqueue(bot, ["7", "8", "9"])
+    sender = FakeSender(per_chat={"7": [outcome]})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=1, max_attempts=3)
+    async with running(worker):
+        await wait_until(lambda: unfinished(path) == 0, what="all rows final")
+        # Hours later nothing is tried again.
+        clock.advance(hours=2)
+        worker.wake()
+        await asyncio.sleep(0.3)
+        # The worker is still alive and delivers what comes next.
+        await enqueue(bot, ["10"])
+        worker.wake()
+        await wait_until(lambda: unfinished(path) == 0, what="the later row")
+
+    assert sender.chats == ["7", "8", "9", "10"]
+    seven = row_of(path, "7")
+    assert (seven["state"], seven["reason"], seven["attempts"]) == (state, reason, 1)
+    assert {row_of(path, c)["state"] for c in ("8", "9", "10")} == {"delivered"}
+
+
+async def test_gone_deactivates_the_subscription_and_the_chat_for_good(bot, clock, path):
+    clock.current = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+    for user_id in ("1001", "1002"):
+        assert "subscribed" in await MemoryChat(bot, user_id=user_id).send("/subscribe")
+    assert "This chat will get" in await MemoryChat(
+        bot, user_id="9", chat_id="-100555", can_manage_chat=True).send("/subscribe")
+    scheduler = Scheduler(bot, platforms=lambda: ("telegram",))
+    await scheduler.tick(clock.current)
+    clock.current = datetime(2027, 6, 1, 13, 0, tzinfo=UTC)
+    assert await scheduler.tick(clock.current) == 3
+
+    gone = DeliveryResult(Outcome.GONE, reason="blocked")
+    kicked = DeliveryResult(Outcome.GONE, reason="kicked")
+    sender = FakeSender(per_chat={"1001": [gone] * 5, "-100555": [kicked] * 5})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=2)
+    async with running(worker):
+        await wait_until(lambda: unfinished(path) == 0)
+    assert sorted(sender.chats) == sorted(["1001", "1002", "-100555"])
+
+    assert not (await bot.store.subscription_of("telegram", "1001")).active
+    assert await bot.store.take_pause_notice("telegram", "1001") == "blocked"
+    assert (await bot.store.subscription_of("telegram", "1002")).active
+    assert not await bot.store.chat_subscribed("telegram", "-100555")
+    assert {r["state"] for r in rows(path, chat_id="1001")} == {"gone"}
+
+    # The next day's prompts skip them, and a new worker never retries them.
+    clock.current = datetime(2027, 6, 2, 13, 0, tzinfo=UTC)
+    assert await scheduler.tick(clock.current) == 1
+    clock.advance(hours=1)
+    sender = FakeSender()
+    async with running(OutboxWorker(bot, sender, FAST)):
+        await wait_until(lambda: unfinished(path) == 0)
+        await asyncio.sleep(0.1)
+    assert sender.chats == ["1002"]
+
+
+# Retries --------------------------------------------------------------------------------------
+
+async def test_429_waits_retry_after_on_the_clock_and_is_sent_once_more(bot, clock, path):
+    await enqueue(bot, ["a"])
+    sender = FakeSender(per_chat={"a": [retry(1.0, "429")]})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=1, max_attempts=2)
+    async with running(worker):
+        await wait_until(lambda: row_of(path, "a")["attempts"] == 1
+                         and row_of(path, "a")["state"] == "pending")
+        row = row_of(path, "a")
+        assert row["reason"] == "429"
+        assert row["not_before"] == iso(clock.now() + timedelta(seconds=1.0))
+        await asyncio.sleep(1.2)  # the in-memory pause is over, but the clock has not moved
+        assert sender.chats == ["a"]
+        clock.advance(seconds=1)
+        worker.wake()
+        await wait_until(lambda: unfinished(path) == 0)
+    assert sender.chats == ["a", "a"]
+    first, second = sender.times("a")
+    assert second - first >= 0.95
+    row = row_of(path, "a")
+    assert (row["state"], row["attempts"], row["reason"]) == ("delivered", 2, None)
+
+
+async def keep_the_clock_moving(worker: OutboxWorker, clock, path) -> None:
+    """Advance the frozen clock a second at a time (and wake the worker) until every row is
+    final, so that retries come due."""
+    deadline = time.monotonic() + 5
+    while unfinished(path):
+        assert time.monotonic() < deadline, "rows never became final"
+        clock.advance(seconds=1)
+        worker.wake()
+        await asyncio.sleep(0.02)
+
+
+async def test_a_short_429_retries_after_the_pause(bot, clock, path):
+    await enqueue(bot, ["a"])
+    sender = FakeSender(per_chat={"a": [retry(0.05, "429")]})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=1)
+    async with running(worker):
+        await wait_until(lambda: len(sender.calls) >= 1)
+        await keep_the_clock_moving(worker, clock, path)
+    first, second = sender.times("a")
+    assert second - first >= 0.04
+    assert row_of(path, "a")["state"] == "delivered"
+
+
+async def test_429s_do_not_use_up_the_attempts(bot, clock, path):
+    await enqueue(bot, ["a"])
+    sender = FakeSender(per_chat={"a": [retry(0.01, "429")] * 4})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=1, max_attempts=3)
+    async with running(worker):
+        await keep_the_clock_moving(worker, clock, path)
+    assert sender.chats == ["a"] * 5
+    assert (row_of(path, "a")["state"], row_of(path, "a")["attempts"]) == ("delivered", 5)
+
+
+@pytest.mark.xfail(reason="BUG: the platform-wide 429 pause is checked before waiting for a "
+                          "concurrency slot (and the limiter), so the next row is sent right "
+                          "after the 429, inside the pause", strict=True)
+async def test_a_429_pauses_every_send_on_the_platform(bot, clock, path):
+    await enqueue(bot, ["a", "b"])
+    sender = FakeSender(per_chat={"a": [retry(0.5, "429")]})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=1)
+    async with running(worker):
+        await wait_until(lambda: "b" in sender.chats)
+        clock.advance(seconds=1)
+        worker.wake()
+        await wait_until(lambda: unfinished(path) == 0)
+    [a_first, _] = sender.times("a")
+    [b] = sender.times("b")
+    assert b - a_first >= 0.45
+
+
+@pytest.mark.xfail(reason="BUG: a fractional retry_after is truncated to whole seconds in "
+                          "not_before (iso() drops the fraction), so after a restart the row "
+                          "comes due before retry_after has passed", strict=True)
+async def test_a_fractional_retry_after_is_not_rounded_down_in_not_before(bot, clock, path):
+    await enqueue(bot, ["a"])
+    sender = FakeSender(per_chat={"a": [retry(1.5, "429")]})
+    async with running(OutboxWorker(bot, sender, FAST, concurrency=1), grace=0):
+        await wait_until(lambda: row_of(path, "a")["attempts"] == 1
+                         and row_of(path, "a")["state"] == "pending")
+    # One second later (1.5 s are asked for), the row must not be due yet.
+    due = await bot.store.pending_batch("telegram", clock.now() + timedelta(seconds=1), 10)
+    assert due == []
+
+
+async def test_5xx_backs_off_then_fails_after_max_attempts(bot, clock, path):
+    await enqueue(bot, ["a", "b"])
+    sender = FakeSender(per_chat={"a": [retry(None, "503")] * 10})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=1, max_attempts=3)
+    async with running(worker):
+        # First try, then the bystander goes out at once: a backoff is not a pause.
+        await wait_until(lambda: sender.chats == ["a", "b"])
+        assert sender.stamps[1] - sender.stamps[0] < 0.5
+        await wait_until(lambda: row_of(path, "a")["state"] == "pending")
+        row = row_of(path, "a")
+        assert (row["attempts"], row["reason"]) == (1, "503")
+        assert row["not_before"] == iso(clock.now() + timedelta(seconds=1))
+        await asyncio.sleep(0.3)
+        assert sender.chats.count("a") == 1  # not before its time on the clock
+
+        clock.advance(seconds=1)
+        worker.wake()
+        await wait_until(lambda: sender.chats.count("a") == 2)
+        await wait_until(lambda: row_of(path, "a")["state"] == "pending")
+        row = row_of(path, "a")
+        assert row["attempts"] == 2
+        assert row["not_before"] == iso(clock.now() + timedelta(seconds=2))  # longer backoff
+
+        clock.advance(seconds=2)
+        worker.wake()
+        await wait_until(lambda: row_of(path, "a")["state"] == "failed")
+        clock.advance(minutes=10)
+        worker.wake()
+        await asyncio.sleep(0.3)
+    assert sender.chats.count("a") == 3
+    row = row_of(path, "a")
+    assert (row["state"], row["attempts"], row["reason"]) == ("failed", 3, "503")
+    assert row_of(path, "b")["state"] == "delivered"
+
+
+async def test_exhausted_retries_without_a_reason_say_so(bot, clock, path):
+    await enqueue(bot, ["a"])
+    sender = FakeSender(per_chat={"a": [retry()] * 5})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=1, max_attempts=1)
+    async with running(worker):
+        await wait_until(lambda: unfinished(path) == 0)
+    assert (row_of(path, "a")["state"], row_of(path, "a")["reason"]) == (
+        "failed", "retries exhausted")
+
+
+# Crash safety --------------------------------------------------------------------------------
+
+async def test_rows_left_sending_by_a_crash_are_sent_again(bot, clock, path, caplog):
+    await enqueue(bot, [str(n) for n in range(5)])
+    claimed = [r["id"] for r in rows(path)[:2]]
+    for row_id in claimed:  # the crashed process had marked these, then died
+        assert await bot.store.claim(row_id, clock.now())
+    caplog.set_level(logging.WARNING, logger="bot.outbox")
+    sender = FakeSender()
+    async with running(OutboxWorker(bot, sender, FAST, concurrency=2)):
+        await wait_until(lambda: unfinished(path) == 0)
+    assert sorted(sender.chats) == [str(n) for n in range(5)]
+    assert [r["attempts"] for r in rows(path)] == [2, 2, 1, 1, 1]
+    assert any("2 messages were in flight" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_kill_mid_delivery_then_a_restart_reaches_everyone(config, clock):
+    path = config.storage.path
+    concurrency = 3
+    chats = [str(n) for n in range(10)]
+    hung = FakeSender(gate=asyncio.Event())  # sends that never come back
+    async with open_bot(config, clock) as bot:
+        await enqueue(bot, chats)
+        worker = OutboxWorker(bot, hung, FAST, concurrency=concurrency)
+        task = asyncio.create_task(worker.run(asyncio.Event()))
+        await wait_until(lambda: len(hung.calls) == concurrency)
+        await asyncio.sleep(0.1)
+        # kill -9: everything stops where it is.
+        in_flight = list(worker.in_flight)
+        for t in [task, *in_flight]:
+            t.cancel()
+        await asyncio.gather(task, *in_flight, return_exceptions=True)
+    assert len(hung.calls) == concurrency
+    assert sum(r["state"] == "sending" for r in rows(path)) == concurrency
+
+    sender = FakeSender()
+    async with open_bot(config, clock) as bot:  # the restart
+        async with running(OutboxWorker(bot, sender, FAST, concurrency=concurrency)):
+            await wait_until(lambda: unfinished(path) == 0)
+    assert {r["state"] for r in rows(path)} == {"delivered"}
+    assert sorted(set(hung.chats) | set(sender.chats)) == sorted(chats)
+    assert len(sender.chats) == len(set(sender.chats)) == len(chats)
+    duplicates = len(hung.calls) + len(sender.calls) - len(chats)
+    assert duplicates <= concurrency
+
+
+async def test_a_stopped_worker_leaves_hung_sends_to_be_resent(bot, clock, path):
+    await enqueue(bot, ["a", "b"])
+    hung = FakeSender(gate=asyncio.Event())
+    worker = OutboxWorker(bot, hung, FAST, concurrency=2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    await wait_until(lambda: len(hung.calls) == 2)
+    stop.set()
+    started = time.monotonic()
+    await asyncio.wait_for(worker.stop(grace=0.2), timeout=3)
+    await asyncio.wait_for(task, timeout=3)
+    assert time.monotonic() - started < 2
+    assert {r["state"] for r in rows(path)} == {"sending"}
+    sender = FakeSender()
+    async with running(OutboxWorker(bot, sender, FAST)):
+        await wait_until(lambda: unfinished(path) == 0)
+    assert sorted(sender.chats) == ["a", "b"]
+
+
+# Cancelling -----------------------------------------------------------------------------------
+
+async def test_a_cancelled_message_is_not_sent(bot, clock, path):
+    cancelled = await enqueue(bot, ["1", "2", "3"], text="Oops")
+    kept = await enqueue(bot, ["4", "5"], text="Right")
+    assert await bot.store.cancel_pending(cancelled, clock.now()) == 3
+    sender = FakeSender()
+    async with running(OutboxWorker(bot, sender, FAST)):
+        await wait_until(lambda: unfinished(path) == 0)
+        await asyncio.sleep(0.1)
+    assert sender.calls == [("4", "Right"), ("5", "Right")]
+    assert await bot.store.delivery_counts(cancelled) == {"telegram": {"cancelled": 3}}
+    assert await bot.store.delivery_counts(kept) == {"telegram": {"delivered": 2}}
+
+
+async def test_cancelling_mid_delivery_stops_the_rest(bot, clock, path):
+    message_id = await enqueue(bot, ["1", "2", "3", "4"])
+
+    async def cancel_then_deliver():
+        await bot.store.cancel_pending(message_id, clock.now())
+        return DELIVERED
+
+    sender = FakeSender(per_chat={"2": [cancel_then_deliver]})
+    async with running(OutboxWorker(bot, sender, FAST, concurrency=1)):
+        await wait_until(lambda: unfinished(path) == 0)
+        await asyncio.sleep(0.1)
+    assert sender.chats == ["1", "2"]
+    assert await bot.store.delivery_counts(message_id) == {
+        "telegram": {"delivered": 2, "cancelled": 2}}
+
+
+# Pacing -----------------------------------------------------------------------------------------
+
+async def test_the_platform_rate_spreads_sends_out(bot, path):
+    await enqueue(bot, [str(n) for n in range(40)])
+    sender = FakeSender()
+    async with running(OutboxWorker(bot, sender, Pacing(rate=20))):
+        await wait_until(lambda: unfinished(path) == 0, timeout=10)
+    assert len(sender.calls) == 40
+    # aiolimiter lets a burst of `rate` through, then 20 per second: ~1 s for the other 20.
+    assert sender.stamps[-1] - sender.stamps[0] >= 0.85
+
+
+@pytest.mark.xfail(reason="BUG: AsyncLimiter(rate, 1.0) lets a burst of `rate` through and "
+                          "then `rate` per second, so the first second carries about twice the "
+                          "configured messages per second", strict=True)
+async def test_no_second_carries_more_than_the_configured_rate(bot, path):
+    await enqueue(bot, [str(n) for n in range(40)])
+    sender = FakeSender()
+    async with running(OutboxWorker(bot, sender, Pacing(rate=20))):
+        await wait_until(lambda: unfinished(path) == 0, timeout=10)
+    start = sender.stamps[0]
+    assert sum(t < start + 0.9 for t in sender.stamps) <= 21
+
+
+@pytest.mark.xfail(reason="BUG: a broadcast_rate under 1 per second (valid config, gt=0) makes "
+                          "AsyncLimiter(rate, 1.0).acquire() raise ValueError: the worker dies",
+                   strict=True)
+async def test_a_rate_under_one_per_second_still_delivers(bot, path):
+    await enqueue(bot, ["a"])
+    sender = FakeSender()
+    async with running(OutboxWorker(bot, sender, Pacing(rate=0.5))) as task:
+        await wait_until(lambda: unfinished(path) == 0 or task.done(), timeout=3)
+    assert sender.chats == ["a"]
+
+
+async def test_messages_to_one_chat_are_spaced_by_the_per_chat_interval(bot, path):
+    await enqueue(bot, ["a", "a", "a", "b"])
+    sender = FakeSender()
+    pacing = Pacing(rate=100, per_chat_interval=0.2)
+    async with running(OutboxWorker(bot, sender, pacing, concurrency=1)):
+        await wait_until(lambda: unfinished(path) == 0)
+    first, second, third = sender.times("a")
+    assert second - first >= 0.18 and third - second >= 0.18
+
+
+@pytest.mark.xfail(reason="BUG: ChatPacer.wait_turn computes the wait from the last send before "
+                          "sleeping and records the send only after, so concurrent sends to one "
+                          "chat all wake together after a single interval", strict=True)
+async def test_concurrent_sends_to_one_chat_are_still_spaced(bot, path):
+    await enqueue(bot, ["a", "a", "a"])
+    sender = FakeSender()
+    pacing = Pacing(rate=100, per_chat_interval=0.2)
+    async with running(OutboxWorker(bot, sender, pacing, concurrency=16)):
+        await wait_until(lambda: unfinished(path) == 0)
+    first, second, third = sorted(sender.times("a"))
+    assert second - first >= 0.18 and third - second >= 0.18
+
+
+async def test_a_group_gets_at_most_group_per_minute_messages(bot, path):
+    await enqueue(bot, ["-100", "-100", "-100", "7"])
+    sender = FakeSender()
+    pacing = Pacing(rate=100, group_per_minute=2, is_group=lambda chat: chat.startswith("-"))
+    async with running(OutboxWorker(bot, sender, pacing), grace=0):
+        await wait_until(lambda: len(sender.calls) == 3)
+        await asyncio.sleep(1.0)
+        assert sender.chats.count("-100") == 2  # the third waits for the minute to pass
+        assert "7" in sender.chats  # a private chat is not held back
+    third = [r for r in rows(path, chat_id="-100") if r["state"] != "delivered"]
+    assert len(third) == 1 and third[0]["state"] == "sending"  # sent again after a restart
+
+
+async def test_chat_pacer_forgets_chats_idle_for_a_minute(monkeypatch):
+    fake = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(outbox_module, "time", SimpleNamespace(monotonic=lambda: fake.now))
+    pacer = ChatPacer(Pacing(rate=100, per_chat_interval=0.001))
+    largest = 0
+    for n in range(5000):
+        fake.now += 0.1  # 5,000 chats over 500 s: about 600 of them in any minute
+        await pacer.wait_turn(f"chat{n}")
+        largest = max(largest, len(pacer.recent))
+    assert largest <= 1001
+    assert "chat4999" in pacer.recent and "chat0" not in pacer.recent
+
+
+async def test_chat_pacer_without_per_chat_limits_remembers_nothing():
+    pacer = ChatPacer(Pacing(rate=100))
+    for n in range(100):
+        await pacer.wait_turn(str(n))
+    assert pacer.recent == {}
+
+
+# The invalid-request budget --------------------------------------------------------------------
+
+async def budget_run(bot, path, settle: float):
+    await enqueue(bot, [str(n) for n in range(10)], platform="discord")
+    alerts: list[str] = []
+    bad = DeliveryResult(Outcome.PERMANENT, reason="50035")
+    sender = FakeSender("discord", default=bad)
+    worker = OutboxWorker(bot, sender, Pacing(rate=100, invalid_budget=5), concurrency=1,
+                          on_alert=alerts.append)
+    async with running(worker, grace=0):
+        await wait_until(lambda: alerts, what="the alert")
+        await asyncio.sleep(settle)
+        before_stop = len(sender.calls)
+    return sender, alerts, before_stop
+
+
+async def test_past_the_invalid_request_budget_the_worker_pauses_and_alerts_once(bot, path):
+    sender, alerts, before_stop = await budget_run(bot, path, settle=0.5)
+    assert len(alerts) == 1
+    assert "discord" in alerts[0] and "paused" in alerts[0]
+    assert 5 <= before_stop < 10  # it paused: the rest were not sent
+    assert sum(r["state"] == "pending" for r in rows(path, platform="discord")) >= 3
+
+
+@pytest.mark.xfail(reason="BUG: the pause is checked before waiting for a slot, so one more "
+                          "request goes out after the budget is spent (and one more again when "
+                          "stop ends the pause)", strict=True)
+async def test_past_the_invalid_request_budget_nothing_more_is_sent(bot, path):
+    sender, alerts, _ = await budget_run(bot, path, settle=0.5)
+    assert len(sender.calls) == 5
+
+
+@pytest.mark.xfail(reason="BUG: when stop is set during a pause, _wait_pause returns and run() "
+                          "still claims and sends the next row before noticing the stop",
+                   strict=True)
+async def test_stopping_during_a_pause_sends_nothing_more(bot, clock, path):
+    await enqueue(bot, ["a", "b", "c"])
+    sender = FakeSender(per_chat={"a": [retry(30, "429")]})
+    worker = OutboxWorker(bot, sender, FAST, concurrency=1)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        await wait_until(lambda: sender.chats[:1] == ["a"])
+        await asyncio.sleep(0.3)  # now well inside the 30 s pause
+        before = len(sender.calls)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker.stop(grace=0), timeout=3)
+        await asyncio.wait_for(task, timeout=3)
+    assert len(sender.calls) == before
