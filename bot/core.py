@@ -219,14 +219,16 @@ def parse_command(text: str, bot_username: str | None = None) -> tuple[str, str]
     return name.lower(), args.strip()
 
 
-def button_incoming(user: UserRef, chat: ChatRef, data: str, role_ids=()) -> Incoming:
+def button_incoming(user: UserRef, chat: ChatRef, data: str, role_ids=(),
+                    can_manage_chat: bool = False) -> Incoming:
     """Turn client-supplied button data into an Incoming; malformed data gets an empty action
     name, which dispatch answers with 'no longer available'."""
     try:
         action, payload = decode_button(data)
     except ValueError:
         action, payload = "", ()
-    return Incoming("action", user, chat, name=action, payload=payload, role_ids=tuple(role_ids))
+    return Incoming("action", user, chat, name=action, payload=payload, role_ids=tuple(role_ids),
+                    can_manage_chat=can_manage_chat)
 
 
 # Replies are stored in the outbox as JSON: one body per message, rendered per platform at send

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,6 +47,7 @@ class ChatPacer:
     def __init__(self, pacing: Pacing):
         self.pacing = pacing
         self.recent: dict[str, deque[float]] = {}
+        self._last_sweep = 0.0
 
     async def wait_turn(self, chat_id: str) -> None:
         p = self.pacing
@@ -53,21 +55,23 @@ class ChatPacer:
             return
         sent = self.recent.setdefault(chat_id, deque())
         now = time.monotonic()
-        wait = 0.0
+        slot = now
         if sent and p.per_chat_interval:
-            wait = max(wait, sent[-1] + p.per_chat_interval - now)
+            slot = max(slot, sent[-1] + p.per_chat_interval)
         if p.group_per_minute and p.is_group(chat_id) and len(sent) >= p.group_per_minute:
-            wait = max(wait, sent[-p.group_per_minute] + 60.0 - now)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        sent.append(time.monotonic())
+            slot = max(slot, sent[-p.group_per_minute] + 60.0)
+        # Reserve the slot before sleeping, so concurrent sends to one chat queue up behind it.
+        sent.append(slot)
         while len(sent) > max(p.group_per_minute, 1):
             sent.popleft()
-        if len(self.recent) > 1000:
-            self._forget_idle()
+        if len(self.recent) > 1000 and now - self._last_sweep > 1.0:
+            self._forget_idle(now)
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
-    def _forget_idle(self) -> None:
-        cutoff = time.monotonic() - 60.0
+    def _forget_idle(self, now: float) -> None:
+        self._last_sweep = now
+        cutoff = now - 60.0
         for chat_id in [c for c, s in self.recent.items() if not s or s[-1] < cutoff]:
             del self.recent[chat_id]
 
@@ -86,7 +90,9 @@ class OutboxWorker:
     ):
         self.bot, self.sender, self.pacing = bot, sender, pacing
         self.platform = sender.platform
-        self.limiter = AsyncLimiter(pacing.rate, 1.0)
+        # One send per 1/rate seconds with no initial burst: AsyncLimiter(rate, 1.0) would let
+        # `rate` messages out at once, then `rate` more within the first second.
+        self.limiter = AsyncLimiter(1, 1.0 / pacing.rate)
         self.chats = ChatPacer(pacing)
         self.slots = asyncio.Semaphore(concurrency)
         self.batch, self.max_attempts = batch, max_attempts
@@ -114,9 +120,13 @@ class OutboxWorker:
             for row in rows:
                 if stop.is_set():
                     break
-                await self._wait_pause(stop)
                 await self.limiter.acquire()
                 await self.slots.acquire()
+                # Checked after waiting for a slot: a 429 seen meanwhile pauses this send too.
+                await self._wait_pause(stop)
+                if stop.is_set():
+                    self.slots.release()
+                    break
                 if not await store.claim(row.id, clock.now()):  # cancelled meanwhile
                     self.slots.release()
                     continue
@@ -167,11 +177,14 @@ class OutboxWorker:
         try:
             await self.chats.wait_turn(row.chat_id)
             reply = await self._body(row.message_id)
+            while (remaining := self.paused_until - time.monotonic()) > 0:
+                await asyncio.sleep(remaining)  # a 429 arrived while this send waited its turn
             try:
                 result = await self.sender.deliver(row.chat_id, reply)
             except Exception as exc:  # a bug, not a platform answer: record it, keep going
-                log.error("%s: deliver raised %s", self.platform, type(exc).__name__,
-                          exc_info=True)
+                # Type and stack only: an exception's message can quote a recipient's data.
+                log.error("%s: deliver raised %s\n%s", self.platform, type(exc).__name__,
+                          "".join(traceback.format_tb(exc.__traceback__)).rstrip())
                 result = DeliveryResult(Outcome.PERMANENT, reason=type(exc).__name__)
             await self._record(row, result)
         finally:
@@ -190,8 +203,11 @@ class OutboxWorker:
             if row.attempts + 1 >= self.max_attempts and result.retry_after is None:
                 await store.finish(row.id, "failed", now, result.reason or "retries exhausted")
             else:
-                await store.finish(row.id, "pending", now, result.reason,
-                                   not_before=now + timedelta(seconds=delay))
+                # Stored to the second: round up, so a restart never sends before the wait ends.
+                due = now + timedelta(seconds=delay)
+                if due.microsecond:
+                    due = due.replace(microsecond=0) + timedelta(seconds=1)
+                await store.finish(row.id, "pending", now, result.reason, not_before=due)
             return
         await store.finish(row.id, STATE[result.outcome], now, result.reason)
         if result.outcome is Outcome.GONE:

@@ -31,6 +31,13 @@ def send_moment(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=zone)
 
 
+def last_send(at_or_before: datetime, hhmm: str, zone: ZoneInfo) -> datetime:
+    """The latest HH:MM local at or before the given moment."""
+    today = at_or_before.astimezone(zone).date()
+    moment = send_moment(today, hhmm, zone)
+    return moment if moment <= at_or_before else send_moment(today - timedelta(days=1), hhmm, zone)
+
+
 def next_send(after: datetime, hhmm: str, zone: ZoneInfo) -> datetime:
     """The first HH:MM local strictly after `after`."""
     start = after.astimezone(zone).date()
@@ -91,6 +98,17 @@ class Scheduler:
                     added += await store.schedule_prompt(due, message, key, now, None, over=True)
                     continue
                 late = now - due.due_at >= catch_up
+                if late:
+                    # Down for longer than a day: the older slots are gone, but the latest
+                    # one may still be within catch-up; the skipped one is recorded.
+                    latest = last_send(now, hhmm, zone)
+                    if latest > due.due_at and now - latest < catch_up:
+                        skip_key = f"prompt:{due.platform}:{who}:{local_date}"
+                        await store.schedule_prompt(due, None, skip_key, now, latest)
+                        skipped += 1
+                        due = DuePrompt(due.platform, due.user_id, due.chat_id, latest,
+                                        due.timezone, due.send_at)
+                        local_date, late = latest.astimezone(zone).date(), False
                 message = None
                 if not late:
                     body = prompt_messages.prompt_reply(config, now, local_date)

@@ -301,9 +301,6 @@ async def test_429s_do_not_use_up_the_attempts(bot, clock, path):
     assert (row_of(path, "a")["state"], row_of(path, "a")["attempts"]) == ("delivered", 5)
 
 
-@pytest.mark.xfail(reason="BUG: the platform-wide 429 pause is checked before waiting for a "
-                          "concurrency slot (and the limiter), so the next row is sent right "
-                          "after the 429, inside the pause", strict=True)
 async def test_a_429_pauses_every_send_on_the_platform(bot, clock, path):
     await enqueue(bot, ["a", "b"])
     sender = FakeSender(per_chat={"a": [retry(0.5, "429")]})
@@ -318,9 +315,6 @@ async def test_a_429_pauses_every_send_on_the_platform(bot, clock, path):
     assert b - a_first >= 0.45
 
 
-@pytest.mark.xfail(reason="BUG: a fractional retry_after is truncated to whole seconds in "
-                          "not_before (iso() drops the fraction), so after a restart the row "
-                          "comes due before retry_after has passed", strict=True)
 async def test_a_fractional_retry_after_is_not_rounded_down_in_not_before(bot, clock, path):
     await enqueue(bot, ["a"])
     sender = FakeSender(per_chat={"a": [retry(1.5, "429")]})
@@ -485,9 +479,6 @@ async def test_the_platform_rate_spreads_sends_out(bot, path):
     assert sender.stamps[-1] - sender.stamps[0] >= 0.85
 
 
-@pytest.mark.xfail(reason="BUG: AsyncLimiter(rate, 1.0) lets a burst of `rate` through and "
-                          "then `rate` per second, so the first second carries about twice the "
-                          "configured messages per second", strict=True)
 async def test_no_second_carries_more_than_the_configured_rate(bot, path):
     await enqueue(bot, [str(n) for n in range(40)])
     sender = FakeSender()
@@ -497,9 +488,6 @@ async def test_no_second_carries_more_than_the_configured_rate(bot, path):
     assert sum(t < start + 0.9 for t in sender.stamps) <= 21
 
 
-@pytest.mark.xfail(reason="BUG: a broadcast_rate under 1 per second (valid config, gt=0) makes "
-                          "AsyncLimiter(rate, 1.0).acquire() raise ValueError: the worker dies",
-                   strict=True)
 async def test_a_rate_under_one_per_second_still_delivers(bot, path):
     await enqueue(bot, ["a"])
     sender = FakeSender()
@@ -518,9 +506,6 @@ async def test_messages_to_one_chat_are_spaced_by_the_per_chat_interval(bot, pat
     assert second - first >= 0.18 and third - second >= 0.18
 
 
-@pytest.mark.xfail(reason="BUG: ChatPacer.wait_turn computes the wait from the last send before "
-                          "sleeping and records the send only after, so concurrent sends to one "
-                          "chat all wake together after a single interval", strict=True)
 async def test_concurrent_sends_to_one_chat_are_still_spaced(bot, path):
     await enqueue(bot, ["a", "a", "a"])
     sender = FakeSender()
@@ -588,17 +573,11 @@ async def test_past_the_invalid_request_budget_the_worker_pauses_and_alerts_once
     assert sum(r["state"] == "pending" for r in rows(path, platform="discord")) >= 3
 
 
-@pytest.mark.xfail(reason="BUG: the pause is checked before waiting for a slot, so one more "
-                          "request goes out after the budget is spent (and one more again when "
-                          "stop ends the pause)", strict=True)
 async def test_past_the_invalid_request_budget_nothing_more_is_sent(bot, path):
     sender, alerts, _ = await budget_run(bot, path, settle=0.5)
     assert len(sender.calls) == 5
 
 
-@pytest.mark.xfail(reason="BUG: when stop is set during a pause, _wait_pause returns and run() "
-                          "still claims and sends the next row before noticing the stop",
-                   strict=True)
 async def test_stopping_during_a_pause_sends_nothing_more(bot, clock, path):
     await enqueue(bot, ["a", "b", "c"])
     sender = FakeSender(per_chat={"a": [retry(30, "429")]})

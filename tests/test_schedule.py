@@ -308,9 +308,6 @@ async def test_a_prompt_over_catch_up_hours_late_is_skipped_and_logged(bot, cloc
     assert outbox(path, idem_key="prompt:telegram:918273645:2027-06-02")[0]["state"] == "pending"
 
 
-@pytest.mark.xfail(reason="BUG: after a downtime of more than a day only the oldest missed slot "
-                          "is considered; today's prompt, under catch_up_hours late, is skipped "
-                          "and the next one planned for tomorrow", strict=True)
 async def test_after_days_down_todays_prompt_under_catch_up_hours_late_still_goes_out(
         bot, clock, scheduler, path):
     await planned_at_eight(bot, clock, scheduler, user_id="1001")
@@ -466,9 +463,6 @@ async def test_a_day_without_an_action_gets_the_fallback_action(later_deadline, 
     assert "Today's action (Thu 1 Jul 2027):\nNo special action today. " + FALLBACK in text
 
 
-@pytest.mark.xfail(reason="BUG: 'Stop daily prompts' under a group's daily post deletes the "
-                          "pressing member's own private subscription; the group keeps its post",
-                   strict=True)
 async def test_stop_under_a_group_post_leaves_the_members_own_subscription_alone(
         bot, clock, scheduler, path):
     clock.current = utc(2027, 6, 1, 12, 0)
@@ -670,3 +664,25 @@ async def test_the_run_loop_ticks_and_stops_promptly(bot, clock, path):
         started = time.monotonic()
         await asyncio.wait_for(task, timeout=3)
     assert time.monotonic() - started < 1.0
+
+
+async def test_a_group_admin_can_stop_the_group_post_from_its_button(bot, clock, scheduler, path):
+    clock.current = utc(2027, 6, 1, 12, 0)
+    admin = MemoryChat(bot, user_id="9", chat_id="-100555", can_manage_chat=True)
+    await admin.send("/subscribe")
+    await tick(scheduler, clock, clock.current)
+    await tick(scheduler, clock, utc(2027, 6, 1, 13, 0))
+    [group_row] = outbox(path, chat_id="-100555")
+    [[_, stop]] = (await body_of(bot, group_row)).buttons
+    member = MemoryChat(bot, user_id="10", chat_id="-100555")
+    assert "Only the people who manage this chat" in await member.press_data(stop.data)
+    assert await bot.store.chat_subscribed("telegram", "-100555")
+    assert "no more daily posts" in await admin.press_data(stop.data)
+    assert not await bot.store.chat_subscribed("telegram", "-100555")
+
+
+@pytest.mark.parametrize("day", ["1999-01-01", "2027-05-20"])
+async def test_done_for_a_day_long_past_is_refused(bot, clock, day):
+    chat = MemoryChat(bot, user_id="1001")
+    assert "no longer available" in await chat.press_data(f"done:{day}")
+    assert await bot.store.actions_done("telegram", "1001") == []

@@ -42,7 +42,8 @@ class MemoryChat:
 
     async def press_data(self, data: str) -> str:
         """Send raw button data, as a client could, tampered or stale."""
-        return await self._deliver(button_incoming(self.user, self.chat, data, self.role_ids))
+        return await self._deliver(button_incoming(self.user, self.chat, data, self.role_ids,
+                                                   self.can_manage_chat))
 
     async def _deliver(self, incoming: Incoming) -> str:
         self.replies = [r for r in await self.bot.handle(incoming) if isinstance(r, Reply)]

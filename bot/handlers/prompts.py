@@ -40,6 +40,8 @@ DONE_LABEL, STOP_LABEL = "Done ✓", "Stop daily prompts"
 DONE = "Thank you for taking action today!"
 ALREADY_DONE = "You already marked this day's action as done. Thank you!"
 STOPPED = "Daily prompts stopped. /subscribe brings them back."
+GROUP_STOP = ("Only the people who manage this chat can stop its daily post. To stop your own "
+              "prompts, send /unsubscribe in a private chat.")
 
 KEYS = {  # argument word -> (setting key, validator, form id)
     "timezone": ("timezone", validation.timezone, "settings_timezone"),
@@ -167,7 +169,9 @@ async def done_pressed(ctx: Context):
         day = date.fromisoformat(payload[0]) if len(payload) == 1 else None
     except ValueError:
         day = None
-    if day is None or day > ctx.now.date() + timedelta(days=1):  # tampered or from the future
+    today = ctx.now.date()
+    # A prompt's own date, pressed that day or within the week after; anything else is tampered.
+    if day is None or not today - timedelta(days=7) <= day <= today + timedelta(days=1):
         return Reply.of(STALE, private=True)
     created = await ctx.store.mark_action_done(ctx.user.platform, ctx.user.id, day.isoformat(),
                                                ctx.now)
@@ -176,5 +180,10 @@ async def done_pressed(ctx: Context):
 
 @router.action("stop")
 async def stop_pressed(ctx: Context):
+    if not ctx.incoming.chat.is_direct:  # under a group's daily post: the group's subscription
+        if not ctx.incoming.can_manage_chat:
+            return Reply.of(GROUP_STOP, private=True)
+        await ctx.store.unsubscribe_chat(ctx.incoming.chat.platform, ctx.incoming.chat.id)
+        return Reply.of(CHAT_UNSUBSCRIBED)
     await ctx.store.unsubscribe(ctx.user.platform, ctx.user.id)
     return Reply.of(STOPPED, private=True)

@@ -264,6 +264,13 @@ class DeliveryStore:
                 "UPDATE chat_subscriptions SET active = 0 WHERE platform = ? AND chat_id = ?",
                 (platform, chat_id),
             )
+            # Whatever else waits for that chat would fail the same way (and each failure
+            # counts against Discord's invalid-request budget).
+            await db.execute(
+                "UPDATE outbox SET state = 'gone', reason = ?, updated_at = ?"
+                " WHERE platform = ? AND chat_id = ? AND state = 'pending'",
+                (reason, _iso(now), platform, chat_id),
+            )
 
     # Daily actions -------------------------------------------------------------------------
 
