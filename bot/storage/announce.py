@@ -9,11 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-
-def _iso(moment: datetime) -> str:
-    from . import iso
-
-    return iso(moment)
+from .common import iso
 
 
 @dataclass(frozen=True)
@@ -84,7 +80,7 @@ class AnnouncementStore:
             cursor = await db.execute(
                 "INSERT INTO announcements (author_platform, author_id, author_name, author_chat,"
                 " text, created_at) VALUES (?,?,?,?,?,?)",
-                (platform, author_id, author_name, chat_id, text, _iso(now)),
+                (platform, author_id, author_name, chat_id, text, iso(now)),
             )
             return cursor.lastrowid
 
@@ -100,7 +96,7 @@ class AnnouncementStore:
                    "started_at", "finished_at"}
         if not fields or not fields.keys() <= allowed:
             raise ValueError(f"cannot update {sorted(fields)}")
-        values = [_iso(v) if isinstance(v, datetime) else v for v in fields.values()]
+        values = [iso(v) if isinstance(v, datetime) else v for v in fields.values()]
         sets = ", ".join(f"{key} = ?" for key in fields)
         marks = ",".join("?" * len(expect))
         async with self.transaction() as db:
@@ -125,7 +121,7 @@ class AnnouncementStore:
         if not platforms:
             return 0
         sql, params = audience_query(announcement.audience, announcement.event_id, platforms)
-        params.update(message=message_id, prefix=f"ann:{announcement.id}:", now=_iso(now))
+        params.update(message=message_id, prefix=f"ann:{announcement.id}:", now=iso(now))
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO outbox (message_id, platform, chat_id, user_id, idem_key, not_before,"

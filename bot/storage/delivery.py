@@ -10,13 +10,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from .common import iso
+
 FINAL_STATES = ("delivered", "gone", "failed", "uncertain", "cancelled", "skipped")
-
-
-def _iso(moment: datetime) -> str:
-    from . import iso
-
-    return iso(moment)
 
 
 @dataclass(frozen=True)
@@ -46,14 +42,14 @@ class DeliveryStore:
         async with self.transaction() as db:
             await db.execute(
                 "UPDATE subscriptions SET next_prompt_at = ? WHERE platform = ? AND user_id = ?",
-                (_iso(at) if at else None, platform, user_id),
+                (iso(at) if at else None, platform, user_id),
             )
 
     async def set_chat_next_prompt(self, platform: str, chat_id: str, at: datetime | None) -> None:
         async with self.transaction() as db:
             await db.execute(
                 "UPDATE chat_subscriptions SET next_prompt_at = ? WHERE platform = ? AND chat_id = ?",
-                (_iso(at) if at else None, platform, chat_id),
+                (iso(at) if at else None, platform, chat_id),
             )
 
     async def subscriptions_without_schedule(self, limit: int = 500) -> list[DuePrompt]:
@@ -76,13 +72,13 @@ class DeliveryStore:
             " FROM subscriptions s LEFT JOIN user_settings u USING (platform, user_id)"
             f" WHERE s.active = 1 AND s.next_prompt_at <= ? AND s.platform IN ({marks})"
             " ORDER BY s.next_prompt_at LIMIT ?",
-            (_iso(now), *platforms, limit),
+            (iso(now), *platforms, limit),
         )
         chats = await self._all(
             "SELECT platform, chat_id, next_prompt_at FROM chat_subscriptions"
             f" WHERE active = 1 AND next_prompt_at <= ? AND platform IN ({marks})"
             " ORDER BY next_prompt_at LIMIT ?",
-            (_iso(now), *platforms, limit),
+            (iso(now), *platforms, limit),
         )
         due = [DuePrompt(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5])
                for r in people]
@@ -104,7 +100,7 @@ class DeliveryStore:
             await db.execute(
                 "INSERT INTO messages (key, kind, body, created_at) VALUES (?,?,?,?)"
                 " ON CONFLICT (key) DO NOTHING",
-                (key, kind, json.dumps(body), _iso(now)),
+                (key, kind, json.dumps(body), iso(now)),
             )
             cursor = await db.execute("SELECT id FROM messages WHERE key = ?", (key,))
             return (await cursor.fetchone())[0]
@@ -133,12 +129,12 @@ class DeliveryStore:
                 " not_before, updated_at) VALUES (?,?,?,?,?,?,?,?)"
                 " ON CONFLICT (idem_key) DO NOTHING",
                 (message_id, due.platform, due.chat_id, due.user_id, idem_key,
-                 "skipped" if message_id is None else "pending", _iso(now), _iso(now)),
+                 "skipped" if message_id is None else "pending", iso(now), iso(now)),
             )
             await db.execute(
                 f"UPDATE {table} SET next_prompt_at = ?, prompts_over = ?"
                 f" WHERE platform = ? AND {key_col} = ?",
-                (_iso(next_at) if next_at else None, int(over), due.platform, key),
+                (iso(next_at) if next_at else None, int(over), due.platform, key),
             )
             return cursor.rowcount == 1
 
@@ -158,7 +154,7 @@ class DeliveryStore:
                 " 'reminder:' || ? || ':' || event_id || ':' || platform || ':' || user_id, ?, ?"
                 f" FROM rsvps WHERE event_id = ? AND platform IN ({marks})"
                 " ON CONFLICT (idem_key) DO NOTHING",
-                (message_id, kind, _iso(now), _iso(now), event_id, *platforms),
+                (message_id, kind, iso(now), iso(now), event_id, *platforms),
             )
             return cursor.rowcount
 
@@ -172,7 +168,7 @@ class DeliveryStore:
             cursor = await db.execute(
                 "UPDATE outbox SET state = 'pending', updated_at = ?"
                 " WHERE platform = ? AND state = 'sending'",
-                (_iso(now), platform),
+                (iso(now), platform),
             )
             return cursor.rowcount
 
@@ -180,7 +176,7 @@ class DeliveryStore:
         rows = await self._all(
             "SELECT id, message_id, platform, chat_id, user_id, attempts FROM outbox"
             " WHERE platform = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
-            (platform, _iso(now), limit),
+            (platform, iso(now), limit),
         )
         return [OutboxRow(*row) for row in rows]
 
@@ -197,7 +193,7 @@ class DeliveryStore:
             cursor = await db.execute(
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?"
                 " WHERE id = ? AND state = 'pending'",
-                (_iso(now), row_id),
+                (iso(now), row_id),
             )
             return cursor.rowcount == 1
 
@@ -209,7 +205,7 @@ class DeliveryStore:
             await db.execute(
                 "UPDATE outbox SET state = ?, reason = ?, updated_at = ?,"
                 " not_before = COALESCE(?, not_before) WHERE id = ? AND state = 'sending'",
-                (state, reason or None, _iso(now), _iso(not_before) if not_before else None,
+                (state, reason or None, iso(now), iso(not_before) if not_before else None,
                  row_id),
             )
 
@@ -240,7 +236,7 @@ class DeliveryStore:
             cursor = await db.execute(
                 "UPDATE outbox SET state = 'cancelled', updated_at = ?"
                 " WHERE message_id = ? AND state = 'pending'",
-                (_iso(now), message_id),
+                (iso(now), message_id),
             )
             return cursor.rowcount
 
@@ -253,7 +249,7 @@ class DeliveryStore:
             await db.execute(
                 "INSERT INTO unreachable (platform, chat_id, reason, since) VALUES (?,?,?,?)"
                 " ON CONFLICT DO NOTHING",
-                (platform, chat_id, reason, _iso(now)),
+                (platform, chat_id, reason, iso(now)),
             )
             await db.execute(
                 "UPDATE subscriptions SET active = 0, paused_reason = ?, pause_noticed = 0"
@@ -269,7 +265,7 @@ class DeliveryStore:
             await db.execute(
                 "UPDATE outbox SET state = 'gone', reason = ?, updated_at = ?"
                 " WHERE platform = ? AND chat_id = ? AND state = 'pending'",
-                (reason, _iso(now), platform, chat_id),
+                (reason, iso(now), platform, chat_id),
             )
 
     # Daily actions -------------------------------------------------------------------------
@@ -279,7 +275,7 @@ class DeliveryStore:
             cursor = await db.execute(
                 "INSERT INTO actions_done (platform, user_id, day, done_at) VALUES (?,?,?,?)"
                 " ON CONFLICT DO NOTHING",
-                (platform, user_id, day, _iso(now)),
+                (platform, user_id, day, iso(now)),
             )
             return cursor.rowcount == 1
 
