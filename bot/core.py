@@ -53,7 +53,7 @@ class Link:
 
 @dataclass(frozen=True)
 class Moment:
-    """A point in time. Discord shows it in each viewer's own zone; elsewhere `fallback` is shown."""
+    """A point in time. Discord shows it in each viewer's own zone; elsewhere, `fallback`."""
 
     at: datetime
     fallback: str
@@ -128,7 +128,7 @@ def render_plain_span(span: Span) -> str:
 
 @dataclass(frozen=True)
 class FormRequest:
-    """Ask the adapter to open form `form_id` (a modal where possible, a conversation otherwise)."""
+    """Ask the adapter to open form `form_id`: a modal where possible, else a conversation."""
 
     form_id: str
 
@@ -144,7 +144,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class Field:
-    """One question of a form. `validate` returns the cleaned value or raises ValueError(reason)."""
+    """One question of a form. `validate` returns the clean value or raises ValueError(reason)."""
 
     name: str
     label: str

@@ -65,7 +65,8 @@ def summary(config: Config, now: datetime, tokens: dict[str, str]) -> str:
     lines += [f"  {e.id:<8} {moment(e.starts_at, zone)}  {e.title}" for e in config.events]
     if config.actions:
         first, last = config.actions[0].date, config.actions[-1].date
-        lines.append(f"Actions:    {len(config.actions)} daily actions, {day(first)} to {day(last)}")
+        lines.append(f"Actions:    {len(config.actions)} daily actions, "
+                     f"{day(first)} to {day(last)}")
     else:
         lines.append("Actions:    none (the fallback action is used every day)")
     m = config.moderators

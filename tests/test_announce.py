@@ -178,7 +178,8 @@ async def test_audience_of_one_event(moderator, telegram, bot, make_chat):
     await moderator.press("People coming")
     await moderator.press("Teach-in")
     text = await moderator.press("Send now")
-    assert "Send to 1 recipient on Telegram (Teach-in: facial recognition and policing) now?" in text
+    assert ("Send to 1 recipient on Telegram (Teach-in: facial recognition and policing) now?"
+            in text)
 
 
 async def test_scheduled_announcement_waits_for_its_time(moderator, telegram, bot, clock,

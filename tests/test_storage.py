@@ -30,7 +30,8 @@ async def test_migrates_an_empty_file_to_the_latest_version(tmp_path):
     path.touch()
     async with await Storage.open(path) as store:
         assert await store.schema_version() == len(MIGRATIONS)
-    assert {"signatures", "rsvps", "subscriptions", "user_settings", "form_sessions"} <= tables(path)
+    expected = {"signatures", "rsvps", "subscriptions", "user_settings", "form_sessions"}
+    assert expected <= tables(path)
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

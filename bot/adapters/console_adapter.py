@@ -50,7 +50,8 @@ class ConsoleChat:
         return Incoming("text", self.user, self.chat, args=line)
 
     async def say(self, line: str) -> None:
-        replies = [r for r in await self.bot.handle(self.to_incoming(line)) if isinstance(r, Reply)]
+        answers = await self.bot.handle(self.to_incoming(line))
+        replies = [r for r in answers if isinstance(r, Reply)]
         shown = [b for r in replies for row in r.buttons for b in row]
         self.buttons = shown  # only the latest choices can be pressed by number
         number = 1

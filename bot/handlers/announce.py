@@ -247,7 +247,8 @@ def report_lines(counts: dict[str, dict[str, int]], dms_closed: dict[str, int]) 
                  f"{states.get('gone', 0) - closed:,} blocked or left"]
         if platform == "discord" or closed:
             parts.append(f"{closed:,} DMs closed")
-        parts += [f"{states.get('failed', 0):,} failed", f"{states.get('uncertain', 0):,} uncertain"]
+        parts += [f"{states.get('failed', 0):,} failed",
+                  f"{states.get('uncertain', 0):,} uncertain"]
         pending = states.get("pending", 0) + states.get("sending", 0)
         if pending:
             parts.append(f"{pending:,} not sent")

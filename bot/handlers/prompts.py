@@ -14,7 +14,8 @@ from .countdown import action_for, countdown_reply
 
 router = Router()
 
-SUBSCRIBED = "You're subscribed. Every day at {time} ({zone}) I'll send the countdown and the day's action."
+SUBSCRIBED = ("You're subscribed. Every day at {time} ({zone}) I'll send the countdown and the "
+              "day's action.")
 ALREADY = "You're already subscribed: every day at {time} ({zone})."
 HOW = "\nChange the time or timezone with /settings; stop with /unsubscribe."
 UNSUBSCRIBED = "Done: no more daily prompts. /subscribe brings them back."
@@ -26,7 +27,8 @@ CHAT_UNSUBSCRIBED = "Done: this chat gets no more daily posts."
 CHAT_NOT_SUBSCRIBED = "This chat isn't subscribed to the daily post."
 ADMINS_ONLY = ("Only the people who manage this chat can subscribe or unsubscribe it. To get "
                "the daily prompt yourself, send /subscribe in a private chat.")
-SETTINGS = "Your settings\nTimezone: {zone}{zone_note}\nDaily prompt time: {time}{time_note}\n{sub}"
+SETTINGS = ("Your settings\nTimezone: {zone}{zone_note}\n"
+            "Daily prompt time: {time}{time_note}\n{sub}")
 DEFAULT_NOTE = " (campaign default)"
 SUB_ON, SUB_OFF = "Daily prompts: on", "Daily prompts: off (/subscribe to turn on)"
 CHANGE_ZONE, CHANGE_TIME = "Change timezone", "Change time"

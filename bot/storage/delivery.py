@@ -48,12 +48,13 @@ class DeliveryStore:
     async def set_chat_next_prompt(self, platform: str, chat_id: str, at: datetime | None) -> None:
         async with self.transaction() as db:
             await db.execute(
-                "UPDATE chat_subscriptions SET next_prompt_at = ? WHERE platform = ? AND chat_id = ?",
+                "UPDATE chat_subscriptions SET next_prompt_at = ?"
+                " WHERE platform = ? AND chat_id = ?",
                 (iso(at) if at else None, platform, chat_id),
             )
 
     async def subscriptions_without_schedule(self, limit: int = 500) -> list[DuePrompt]:
-        """Active subscriptions that have no next prompt yet (new, resumed, or settings changed)."""
+        """Active subscriptions with no next prompt yet (new, resumed, or settings changed)."""
         rows = await self._all(
             "SELECT s.platform, s.user_id, s.chat_id, u.timezone, u.send_at FROM subscriptions s"
             " LEFT JOIN user_settings u USING (platform, user_id)"
