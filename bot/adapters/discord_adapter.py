@@ -1,0 +1,266 @@
+"""The Discord front end on discord.py: the client's lifecycle, setup and outgoing delivery.
+
+app.py constructs DiscordAdapter(bot, token, stop), awaits start() (which returns once the
+gateway session is live, or after a bounded wait), and on SIGTERM awaits stop(). The client runs
+as a task, the way discord.py means it to be embedded: `async with client: await
+client.start(token)`. Interactions are handled in discord_interactions.py and answered in
+discord_replies.py; slash commands are built and synced in discord_commands.py; replies are
+rendered in discord_render.py (text) and discord_views.py (buttons, modals).
+
+Discord facts this module leans on:
+- no privileged intents: slash commands, buttons and modals arrive without them, and the
+  `guilds` intent alone fills the channel cache that deliver() uses;
+- on_ready fires again after a failed resume, so setup (dynamic items, command sync) runs in
+  setup_hook, which discord.py runs once per login;
+- AllowedMentions.none() on the client covers every message it sends, so no text can ping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+import discord
+import discord.gateway
+import discord.http
+import yarl
+
+from ..core import Reply
+from ..delivery import DMS_CLOSED, DeliveryResult, Outcome
+from ..registry import Bot
+from . import discord_commands
+from .discord_interactions import InteractionHandler
+from .discord_render import measure, render_reply
+from .discord_views import CoreButton, build_view
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+START_TIMEOUT = 30.0  # seconds start() waits for the gateway before returning anyway
+READY_WAIT = 10.0  # seconds deliver() waits for the channel cache right after a start
+# discord.py's wait after the last GUILD_CREATE before on_ready (its default); tests shorten it.
+GUILD_READY_TIMEOUT = 2.0
+SEND_TIMEOUT = 45.0  # per request in deliver(); above discord.py's own 429 waits (< 30 s)
+# Discord's "Cannot send messages to this user": DMs closed to server members, blocked, or (50278)
+# no server in common any more.
+GONE_CODES = {50007, 50278}
+
+
+class CampaignClient(discord.Client):
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        # No voice here: skip discord.py's warnings about the missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            # A 429 asking to wait longer than this raises RateLimited (deliver() reports
+            # RETRY with its retry_after) instead of holding the request; 30 s is the least
+            # discord.py accepts. Shorter ones it waits out itself, exactly as long as asked.
+            max_ratelimit_timeout=30.0,
+            guild_ready_timeout=GUILD_READY_TIMEOUT,
+        )
+        self.adapter = adapter
+        self.tree = discord_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        await self.adapter.setup(self)
+
+    async def on_connect(self) -> None:
+        # READY arrived: interactions flow from now on. Like on_ready, this fires again after
+        # every fresh session (a failed resume included): no work here, only a flag.
+        self.adapter.connected.set()
+
+    async def on_ready(self) -> None:
+        # discord.py holds on_ready until no GUILD_CREATE came for 2 s: the channel cache that
+        # deliver() needs is complete then.
+        self.adapter.ready.set()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # Modal submits are answered from their custom_id, not from a Modal kept in memory
+        # (see discord_views.build_modal). Commands go through the tree, buttons through
+        # CoreButton.
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.adapter.on_modal_submit(interaction)
+
+
+class DiscordAdapter(InteractionHandler):
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot, token: str, stop: asyncio.Event) -> None:
+        super().__init__()
+        self.bot, self._token, self._stop = bot, token, stop
+        self.failed = False
+        self.connected = asyncio.Event()  # the gateway session is live
+        self.ready = asyncio.Event()  # ... and every server's channels are cached
+        self.client: CampaignClient | None = None
+        self.setups = 0  # setup_hook runs, for tests: once per start, never per reconnect
+        self.synced: bool | None = None  # whether the last start synced slash commands
+        self.send_timeout = SEND_TIMEOUT
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # Lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        settings = self.bot.config.discord
+        # Class attributes read at request/connect time: the documented seam for a REST proxy
+        # or a test server. One Discord endpoint per process.
+        discord.http.Route.BASE = settings.api_base_url.rstrip("/")
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+        self.bot.measures[PLATFORM] = measure  # /announce refuses what would not fit here
+        self.client = CampaignClient(self)
+        self._task = asyncio.create_task(self._run(), name="discord-client")
+        connected = asyncio.create_task(self.connected.wait())
+        try:
+            await asyncio.wait({self._task, connected}, timeout=START_TIMEOUT,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            connected.cancel()
+        if not self.connected.is_set() and not self._task.done():
+            log.warning("Discord gateway not ready after %.0f s; discord.py keeps trying",
+                        START_TIMEOUT)
+
+    async def _run(self) -> None:
+        assert self.client is not None
+        try:
+            async with self.client:
+                await self.client.start(self._token)
+        except Exception as exc:
+            if not self._stopping:  # stop() closing the client mid-request is no failure
+                self._fail(self._why(exc))
+        else:
+            if not self._stopping:
+                self._fail("Discord client stopped unexpectedly")
+
+    @staticmethod
+    def _why(exc: Exception) -> str:
+        if isinstance(exc, discord.LoginFailure):
+            return "Discord refused the bot token (check DISCORD_BOT_TOKEN)"
+        if isinstance(exc, discord.PrivilegedIntentsRequired):
+            return "Discord requires privileged intents this bot does not ask for"
+        # Only the type: the message may quote a request URL, which can carry a token.
+        return f"Discord client stopped: {type(exc).__name__}"
+
+    def _fail(self, message: str) -> None:
+        log.error(message)
+        self.failed = True
+        self._stop.set()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self.client is not None:
+            await self.client.close()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def setup(self, client: CampaignClient) -> None:
+        """Once per login (setup_hook), before the gateway connects."""
+        self.setups += 1
+        client.add_dynamic_items(CoreButton)
+        for command in discord_commands.build_commands(self.bot):
+            client.tree.add_command(command)
+        try:
+            self.synced = await discord_commands.sync(client, client.tree, self.bot)
+        except (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            # The commands already known to Discord keep working; the next start tries again
+            # (the hash is saved only after a sync succeeded).
+            detail = f"{exc.status}/{exc.code}" if isinstance(exc, discord.HTTPException) else ""
+            log.error("syncing slash commands failed: %s %s", type(exc).__name__, detail)
+            self.synced = False
+
+    # Delivery (the outbox's Sender) -------------------------------------------------------
+
+    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult:
+        """Send `reply` to a channel (a channel id) or to a person by DM (their user id).
+
+        A cached guild channel with that id is a channel; any other id is a user, whose DM
+        channel is opened first. Discord ids are unique across users and channels, and the
+        `guilds` intent caches every channel of every server the bot is in."""
+        return await self._send(chat_id, reply)
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
+        """Replace the text and buttons of a message sent by deliver() (a progress message).
+        Only the first 2000 characters' worth fits: an edit cannot add messages."""
+        if not (message_id.isascii() and message_id.isdecimal()):
+            return DeliveryResult(Outcome.PERMANENT, reason="bad_message_id")
+        return await self._send(chat_id, reply, int(message_id))
+
+    async def _send(self, chat_id: str, reply: Reply, edit_id: int | None = None
+                    ) -> DeliveryResult:
+        client = self.client
+        if client is None or client.is_closed():
+            return DeliveryResult(Outcome.RETRY, reason="not_connected")
+        if not (chat_id.isascii() and chat_id.isdecimal()):
+            return DeliveryResult(Outcome.PERMANENT, reason="bad_chat_id")
+        channel = client.get_channel(int(chat_id))
+        if channel is None and not client.is_ready():  # just started: the cache may be filling
+            try:
+                await asyncio.wait_for(self.ready.wait(), READY_WAIT)
+            except asyncio.TimeoutError:
+                return DeliveryResult(Outcome.RETRY, reason="not_connected")
+            channel = client.get_channel(int(chat_id))
+        to_user = not isinstance(channel, discord.abc.Messageable)
+        messages = render_reply(reply)
+        sent = False
+        try:
+            if to_user:
+                channel = await asyncio.wait_for(
+                    client.create_dm(discord.Object(int(chat_id))), self.send_timeout)
+            assert isinstance(channel, (discord.abc.GuildChannel, discord.DMChannel,
+                                        discord.Thread))
+            if edit_id is not None:
+                first = messages[0]
+                sent = True
+                await asyncio.wait_for(channel.get_partial_message(edit_id).edit(
+                    content=first.content, view=build_view(first.rows)), self.send_timeout)
+                return DeliveryResult(Outcome.DELIVERED, message_id=str(edit_id))
+            last = None
+            for message in messages:
+                view = build_view(message.rows)
+                sent = True
+                last = await asyncio.wait_for(
+                    channel.send(message.content, **({"view": view} if view else {})),
+                    self.send_timeout)
+            return DeliveryResult(Outcome.DELIVERED, message_id=str(last.id) if last else None)
+        except discord.RateLimited as exc:
+            return DeliveryResult(Outcome.RETRY, retry_after=exc.retry_after, reason="429")
+        except discord.HTTPException as exc:
+            return await self._classify(exc, chat_id, to_user)
+        except asyncio.TimeoutError:
+            # It may have arrived: resending blindly could post it twice.
+            outcome = Outcome.UNCERTAIN if sent else Outcome.RETRY
+            return DeliveryResult(outcome, reason="timeout")
+        except aiohttp.ClientConnectorError:
+            return DeliveryResult(Outcome.RETRY, reason="connect")  # nothing went out
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
+            outcome = Outcome.UNCERTAIN if sent else Outcome.RETRY
+            return DeliveryResult(outcome, reason=type(exc).__name__)
+        except (aiohttp.ClientError, OSError) as exc:
+            return DeliveryResult(Outcome.RETRY, reason=type(exc).__name__)
+
+    async def _classify(self, exc: discord.HTTPException, chat_id: str,
+                        to_user: bool) -> DeliveryResult:
+        reason = f"{exc.status}/{exc.code}"
+        if exc.status == 429:  # no Via header (not Discord's own limiter) or out of retries
+            header = exc.response.headers.get("Retry-After") if exc.response else None
+            try:
+                retry_after = float(header) if header else None
+            except ValueError:
+                retry_after = None
+            return DeliveryResult(Outcome.RETRY, retry_after=retry_after, reason=reason)
+        if exc.status >= 500:
+            return DeliveryResult(Outcome.RETRY, reason=reason)
+        if exc.code in GONE_CODES and to_user:
+            # Pause, never retry: 403s count toward Discord's limit of 10,000 invalid requests
+            # in 10 minutes. The reason is the pause reason: at their next interaction the
+            # person hears why (discord_interactions.pause_notice), and the announcement
+            # report counts them as "DMs closed".
+            await self.bot.store.set_subscription_active(PLATFORM, chat_id, False,
+                                                         reason=DMS_CLOSED)
+            return DeliveryResult(Outcome.GONE, reason=DMS_CLOSED)
+        return DeliveryResult(Outcome.PERMANENT, reason=reason)

@@ -1,0 +1,186 @@
+"""Slash commands built from the registry, and syncing them only when they changed.
+
+Names and one-line descriptions come from the handlers. Commands that take an argument get
+options here, since the registry only knows "the text after the command"; each option's value
+is handed to the core as that text. Moderator commands carry default_member_permissions
+(Manage Server) as a hint only: server admins can change who sees a command in Server Settings >
+Integrations, so the core re-checks [moderators] on every call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional
+
+import discord
+from discord import app_commands
+
+from ..core import ChatRef
+from ..registry import APOLOGY, Bot
+
+if TYPE_CHECKING:
+    from .discord_adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+DESCRIPTION_LIMIT = 100
+HASH_KEY, TARGETS_KEY = "commands_hash", "commands_targets"
+GLOBAL = "global"
+
+Callback = Callable[..., Any]
+
+
+def _adapter(interaction: discord.Interaction) -> DiscordAdapter:
+    return interaction.client.adapter  # type: ignore[attr-defined]
+
+
+def _plain(name: str) -> Callback:
+    async def callback(interaction: discord.Interaction) -> None:
+        await _adapter(interaction).on_command(interaction, name)
+
+    return callback
+
+
+def _topic(name: str) -> Callback:
+    @app_commands.describe(topic="Open one thing directly, e.g. sign or rsvp")
+    async def callback(interaction: discord.Interaction, topic: Optional[str] = None) -> None:
+        await _adapter(interaction).on_command(interaction, name, args=topic or "")
+
+    return callback
+
+
+def _settings(name: str) -> Callback:
+    # The words /settings understands (bot/handlers/prompts.py KEYS); a test keeps them in step.
+    @app_commands.describe(key="What to change", value=(
+        "The new value, e.g. Europe/London or 08:30 (leave it out to be asked)"))
+    async def callback(interaction: discord.Interaction,
+                       key: Optional[Literal["timezone", "time"]] = None,
+                       value: Optional[str] = None) -> None:
+        args = " ".join(part for part in (key, value) if part)
+        await _adapter(interaction).on_command(interaction, name, args=args)
+
+    return callback
+
+
+def _channel(name: str) -> Callback:
+    # Discord: /subscribe without a channel is the person's own daily prompt, sent by DM (the
+    # core sees a direct chat, whichever channel the command was typed in); with a channel,
+    # that channel's daily post, which only members with Manage Server may change. That one
+    # command serves both, and nobody has to find the bot's DMs to subscribe themselves.
+    @app_commands.describe(channel="A channel of this server for the daily post "
+                                   "(needs Manage Server); leave it out for your own DMs")
+    async def callback(interaction: discord.Interaction,
+                       channel: Optional[discord.TextChannel] = None) -> None:
+        adapter = _adapter(interaction)
+        if channel is None:  # the person's own subscription: their business only
+            await adapter.on_command(interaction, name, personal=True)
+            return
+        # The channel's subscription: said in the channel when a manager does it; a refusal
+        # goes only to the person who tried.
+        chat = ChatRef(PLATFORM, str(channel.id), is_direct=False)
+        await adapter.on_command(interaction, name, chat=chat,
+                                 personal=not adapter.manages_server(interaction))
+
+    return callback
+
+
+class CommandTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction,
+                       error: app_commands.AppCommandError, /) -> None:
+        """Never leave a command unanswered (Discord shows "The application did not respond")."""
+        if isinstance(error, app_commands.CommandNotFound):
+            # Still listed in someone's client (a command removed since, a sync that failed):
+            # the core answers that it does not know it.
+            await _adapter(interaction).on_command(interaction, error.name)
+            return
+        log.error("slash command /%s failed: %s", getattr(interaction.command, "name", "?"),
+                  type(error).__name__)
+        if not interaction.response.is_done():
+            try:
+                await interaction.response.send_message(APOLOGY, ephemeral=True)
+            except discord.HTTPException:
+                pass
+
+
+OPTIONS: dict[str, Callable[[str], Callback]] = {
+    "start": _topic,
+    "settings": _settings,
+    "subscribe": _channel,
+    "unsubscribe": _channel,
+}
+SETTINGS_KEYS = ("timezone", "time")
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def build_commands(bot: Bot) -> list[app_commands.Command]:
+    everywhere = app_commands.AppCommandContext(guild=True, dm_channel=True)
+    servers_only = app_commands.AppCommandContext(guild=True)
+    installs = app_commands.AppInstallationType(guild=True)
+    commands = []
+    for command in bot.commands.values():
+        factory = OPTIONS.get(command.name, _plain)
+        slash = app_commands.Command(
+            name=command.name,
+            description=_clip(command.description or command.name, DESCRIPTION_LIMIT),
+            callback=factory(command.name),
+            allowed_contexts=servers_only if command.moderator else everywhere,
+            allowed_installs=installs,
+        )
+        if command.moderator:
+            # A hint: only people with Manage Server see it by default. Not a check.
+            slash.default_permissions = discord.Permissions(manage_guild=True)
+            slash.guild_only = True
+        commands.append(slash)
+    return commands
+
+
+def payload(tree: app_commands.CommandTree) -> list[dict[str, Any]]:
+    return sorted((c.to_dict(tree) for c in tree.get_commands()), key=lambda c: c["name"])
+
+
+def digest(application_id: int | None, commands: list[dict[str, Any]],
+           targets: list[str]) -> str:
+    text = json.dumps({"application": application_id, "commands": commands, "targets": targets},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def sync(client: discord.Client, tree: app_commands.CommandTree, bot: Bot) -> bool:
+    """Overwrite the commands at Discord if they (or where they go) changed since the last
+    sync; True if it synced. Discord rate-limits command updates, and a bulk overwrite on every
+    restart would also reset the command list in every client for nothing."""
+    store, guild_ids = bot.store, bot.config.discord.guild_ids
+    commands = payload(tree)
+    targets = [str(g) for g in guild_ids] or [GLOBAL]
+    wanted = digest(client.application_id, commands, targets)
+    if await store.platform_state(PLATFORM, HASH_KEY) == wanted:
+        log.info("slash commands unchanged: not syncing")
+        return False
+    previous = json.loads(await store.platform_state(PLATFORM, TARGETS_KEY) or "[]")
+    app_id = client.application_id
+    assert app_id is not None  # set by login, before setup_hook
+    for target in targets:
+        await _overwrite(client, app_id, target, commands)
+    for target in previous:
+        if target not in targets:  # e.g. from test servers to global: no duplicates left behind
+            await _overwrite(client, app_id, target, [])
+    await store.save_platform_state(PLATFORM, TARGETS_KEY, json.dumps(targets))
+    await store.save_platform_state(PLATFORM, HASH_KEY, wanted)
+    log.info("slash commands synced (%d commands, %s)", len(commands),
+             "global" if targets == [GLOBAL] else f"{len(targets)} servers")
+    return True
+
+
+async def _overwrite(client: discord.Client, app_id: int, target: str,
+                     commands: list[dict[str, Any]]) -> None:
+    if target == GLOBAL:
+        await client.http.bulk_upsert_global_commands(app_id, payload=commands)
+    else:
+        await client.http.bulk_upsert_guild_commands(app_id, int(target), payload=commands)
