@@ -99,9 +99,11 @@ class AnnouncementRunner:
 
     async def _progress(self, a) -> None:
         store = self.bot.store
+        # Unfinished first: a row finishing between the two reads then shows as done in the
+        # counts, never as "not sent" in a final report.
+        unfinished = await store.unfinished_rows(a.message_id)
         counts = await store.delivery_counts(a.message_id)
         total = sum(sum(states.values()) for states in counts.values())
-        unfinished = await store.unfinished_rows(a.message_id)
         if unfinished == 0:
             await store.update_announcement(a.id, expect=("sending",), status="done",
                                             finished_at=self.bot.clock.now())

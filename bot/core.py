@@ -58,6 +58,7 @@ class Moment:
     at: datetime
     fallback: str
     style: Literal["full", "relative", "date"] = "full"
+    until: datetime | None = None  # an end time, for events: "Mon 7 Jun 19:00 – 20:00"
 
 
 Span = Plain | Bold | Italic | Link | Moment
@@ -243,6 +244,7 @@ def reply_to_dict(reply: Reply) -> dict:
         item = {"t": kind, **{k: v for k, v in span.__dict__.items()}}
         if isinstance(span, Moment):
             item["at"] = span.at.isoformat()
+            item["until"] = span.until.isoformat() if span.until else None
         spans.append(item)
     buttons = [[{"label": b.label, "action": b.action, "payload": list(b.payload), "url": b.url}
                 for b in row] for row in reply.buttons]
@@ -255,6 +257,8 @@ def reply_from_dict(data: dict) -> Reply:
         fields = {k: v for k, v in item.items() if k != "t"}
         if item["t"] == "moment":
             fields["at"] = datetime.fromisoformat(fields["at"])
+            until = fields.get("until")
+            fields["until"] = datetime.fromisoformat(until) if until else None
         spans.append(_SPAN_KINDS[item["t"]](**fields))
     buttons = tuple(tuple(Button(b["label"], b["action"], tuple(b["payload"]), b["url"])
                           for b in row) for row in data["buttons"])

@@ -137,7 +137,7 @@ async def test_settings_key_alone_opens_its_modal_at_once(adapter, fake, dconfig
 async def test_rsvp_buttons_answer_before_and_after_a_restart(dconfig, clock, fake):
     async with running(dconfig, clock, fake) as first:
         listing = await answer(fake, await fake.command("rsvp"))
-        assert listing[0]["flags"] == 0  # the event list is public in a channel
+        assert listing[0]["flags"] == 64  # it says which events you are going to: ephemeral
         assert "<t:" in listing[0]["content"]
         message, day1 = button_id(listing, "Going: Kick-off")
         _, day2 = button_id(listing, "Going: Teach-in")

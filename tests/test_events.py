@@ -271,3 +271,15 @@ async def test_a_campaign_without_events_says_so(config, clock):
         pressed = await chat.press_data("rsvp:day1")
         assert STALE in pressed
         assert await bot.store.rsvps_of("telegram", "1001") == set()
+
+
+async def test_in_a_group_rsvp_shows_counts_but_nobodys_own_rsvps(make_chat, bot):
+    bot.deep_links["telegram"] = lambda command: f"https://t.me/CampaignBot?start={command}"
+    me = make_chat(user_id="3001")
+    await me.send("/rsvp")
+    await me.press("Going: Teach-in")
+    in_group = make_chat(user_id="3001", chat_id="-100777")
+    text = await in_group.send("/rsvp")
+    assert "1 coming" in text
+    assert "you're going" not in text and "signed up for" not in text
+    assert [b.url for b in in_group.buttons] == ["https://t.me/CampaignBot?start=rsvp"]

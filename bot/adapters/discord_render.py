@@ -80,6 +80,9 @@ def escape(text: str) -> str:
 def timestamp(moment: Moment) -> str:
     """Discord renders <t:UNIX:STYLE> in each viewer's own timezone and language."""
     unix = int(moment.at.timestamp())
+    if moment.style == "full" and moment.until is not None:  # an event: start – end, then when
+        end = int(moment.until.timestamp())
+        return f"<t:{unix}:F> – <t:{end}:t> · <t:{unix}:R>"
     if moment.style == "full":
         # Full dates also say how far away they are ("in 6 days"), the way event bots show
         # them; the relative part keeps counting down in the client without a new message.

@@ -31,6 +31,11 @@ JOINED_ALL = "You're going to every upcoming event of the Week of Action. Thank 
 ALREADY_ALL = "You were already going to every upcoming event."
 
 
+def when(event: Event, zone) -> Moment:
+    return Moment(event.starts_at, span(event.starts_at, event.ends_at, zone),
+                  until=event.ends_at)
+
+
 def _short(title: str, limit: int = 28) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
@@ -44,15 +49,16 @@ async def event_list(ctx: Context, note: str | None = None) -> Reply:
     if not events:
         return Reply.of(NO_EVENTS)
     zone = ctx.config.zone
-    mine = await ctx.store.rsvps_of(ctx.user.platform, ctx.user.id)
+    # In a group, the list shows the counts only: who is going is nobody else's business.
+    in_group = not ctx.incoming.chat.is_direct
+    mine = set() if in_group else await ctx.store.rsvps_of(ctx.user.platform, ctx.user.id)
     counts = await ctx.store.rsvp_counts()
     parts: list = [note + "\n\n"] if note else []
     parts.append(Bold(HEADING))
     buttons = []
     for event in events:
         over = event.ends_at <= ctx.now
-        parts += ["\n\n", Bold(event.title), "\n",
-                  Moment(event.starts_at, span(event.starts_at, event.ends_at, zone)), "\n"]
+        parts += ["\n\n", Bold(event.title), "\n", when(event, zone), "\n"]
         if event.url:
             parts.append(Link("Join online", event.url))
         if event.location:
@@ -66,12 +72,16 @@ async def event_list(ctx: Context, note: str | None = None) -> Reply:
             template = CANCEL_LABEL if event.id in mine else GOING_LABEL
             label = template.format(title=_short(event.title))
             buttons.append([Button(label, "rsvp", (event.id,))])
+    if in_group:
+        link = ctx.bot.go_private(ctx.user.platform, "rsvp")
+        return Reply.of(*parts, "\n\n", *link.body, buttons=link.buttons)
     upcoming = _upcoming(ctx)
     if any(e.id not in mine for e in upcoming) and len(upcoming) > 1:
         buttons.append([Button(ALL_LABEL, "rsvp", ("all",))])
     going = len(mine & {e.id for e in events})
     parts.append(YOURS.format(count=going, total=len(events)) if going else NONE_YET)
-    return Reply.of(*parts, buttons=buttons)
+    # Private: it says which events this person is going to (ephemeral on Discord).
+    return Reply.of(*parts, buttons=buttons, private=True)
 
 
 @router.command("rsvp")
@@ -109,8 +119,7 @@ def reminder_reply(config, event: Event, kind: str) -> Reply:
     """The day-before reminder asks to confirm; the morning one gives the time and place."""
     zone = config.zone
     parts: list = [REMINDER_DAY_BEFORE if kind == "day_before" else REMINDER_MORNING,
-                   Bold(event.title), "\n",
-                   Moment(event.starts_at, span(event.starts_at, event.ends_at, zone))]
+                   Bold(event.title), "\n", when(event, zone)]
     if event.url:
         parts += ["\n", Link("Join online", event.url)]
     if event.location:
