@@ -203,7 +203,10 @@ class Bot:
             return [Reply.of(REFUSED.format(name=command.name))]
         if (command.private or command.moderator) and not incoming.chat.is_direct and not ephemeral:
             return [self.go_private(incoming.user.platform, command.name)]
-        notes = [] if command.keeps_form else await self._abandon_form(ctx)
+        # A command in a group leaves the person's private form alone: the note would tell the
+        # group what they were filling in.
+        keeps = command.keeps_form or not (incoming.chat.is_direct or ephemeral)
+        notes = [] if keeps else await self._abandon_form(ctx)
         return notes + as_list(await command.handler(ctx))
 
     def go_private(self, platform: str, name: str) -> Reply:

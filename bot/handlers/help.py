@@ -35,6 +35,8 @@ async def start(ctx: Context):
     target = ctx.incoming.args.strip().lower()
     command = ctx.bot.commands.get(target)
     if command and not command.moderator and target != "start":
+        if command.private and not ctx.incoming.chat.is_direct:  # "/start mydata" in a group
+            return ctx.bot.go_private(ctx.user.platform, target)
         return await command.handler(ctx)
     return help_reply(ctx)
 

@@ -1,0 +1,40 @@
+"""Running the real Telegram adapter (real PTB) against the fake Bot API, for tier-3 tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.adapters.telegram_adapter import TelegramAdapter
+from bot.registry import Bot
+
+from .telegram_api import FakeBot, FakeTelegram
+
+TOKEN = "123456789:AAF-fake-token-for-tests_0123456789abc"
+USERNAME = "CampaignTestBot"
+BOUND = 10.0  # seconds: no step of a test may hang longer than this
+
+
+@asynccontextmanager
+async def fake_api(latency: float = 0.0) -> AsyncIterator[FakeBot]:
+    server = FakeTelegram(latency)
+    await server.start()
+    try:
+        yield server.add_bot(TOKEN, USERNAME)
+    finally:
+        await server.stop()
+
+
+@asynccontextmanager
+async def running(bot: Bot, token: str = TOKEN, **options) -> AsyncIterator[TelegramAdapter]:
+    """The adapter, started (polling) and stopped around the block. Retries back off in
+    milliseconds here, so tests of 5xx handling stay quick."""
+    options.setdefault("backoff", 0.02)
+    options.setdefault("poll_timeout", 2.0)
+    adapter = TelegramAdapter(bot, token, asyncio.Event(), **options)
+    await asyncio.wait_for(adapter.start(), BOUND)
+    try:
+        yield adapter
+    finally:
+        await asyncio.wait_for(adapter.stop(), BOUND)
