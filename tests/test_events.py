@@ -246,7 +246,7 @@ async def test_tampered_button_data_changes_nothing(chat, bot, data):
 
 async def test_another_supporters_rsvp_cannot_be_cancelled_by_a_replayed_button(
         chat, make_chat, bot):
-    # Button data names the event only; the user always comes from the platform event.
+    # Button data names the event and the intent only; the user always comes from the platform.
     grace = make_chat(user_id="2002", name="Grace Hopper")
     await chat.send("/rsvp")
     await chat.press("Going: Teach-in")
@@ -254,9 +254,17 @@ async def test_another_supporters_rsvp_cannot_be_cancelled_by_a_replayed_button(
 
     text = await grace.press_data(saved)
 
-    assert text.startswith("You're going to Teach-in")
+    assert text.startswith("You're no longer down for Teach-in")
     assert await bot.store.rsvps_of("telegram", "1001") == {"day2"}
-    assert await bot.store.rsvps_of("telegram", "2002") == {"day2"}
+    assert await bot.store.rsvps_of("telegram", "2002") == set()
+
+
+async def test_an_old_going_button_never_cancels(chat, bot):
+    await chat.send("/rsvp")
+    going = next(b.data for b in chat.buttons if b.label.startswith("Going: Teach-in"))
+    await chat.press_data(going)
+    assert (await chat.press_data(going)).startswith("You're going to Teach-in")
+    assert await bot.store.rsvps_of("telegram", "1001") == {"day2"}
 
 
 async def test_a_campaign_without_events_says_so(config, clock):

@@ -69,9 +69,13 @@ async def event_list(ctx: Context, note: str | None = None) -> Reply:
         status += OVER if over else (YOU_GO if event.id in mine else "")
         parts.append(f"\n{status}")
         if not over:
-            template = CANCEL_LABEL if event.id in mine else GOING_LABEL
-            label = template.format(title=_short(event.title))
-            buttons.append([Button(label, "rsvp", (event.id,))])
+            # The button says what it does, so an old "Going" button can never cancel.
+            if event.id in mine:
+                button = Button(CANCEL_LABEL.format(title=_short(event.title)), "rsvp",
+                                (event.id, "no"))
+            else:
+                button = Button(GOING_LABEL.format(title=_short(event.title)), "rsvp", (event.id,))
+            buttons.append([button])
     if in_group:
         link = ctx.bot.go_private(ctx.user.platform, "rsvp")
         return Reply.of(*parts, "\n\n", *link.body, buttons=link.buttons)
@@ -100,18 +104,19 @@ async def rsvp_pressed(ctx: Context):
         if wanted:
             await ctx.store.set_rsvps(user.platform, user.id, wanted, set(), ctx.now)
         return await event_list(ctx, JOINED_ALL if wanted else ALREADY_ALL)
-    event = ctx.config.event(payload[0]) if len(payload) == 1 else None
+    going = payload[1:] != ("no",)
+    valid = len(payload) in (1, 2) and payload[1:] in ((), ("no",))
+    event = ctx.config.event(payload[0]) if valid else None
     if event is None:
         return Reply.of(STALE, private=True)
     if event.ends_at <= ctx.now:
         return Reply.of(IS_OVER, private=True)
-    mine = await ctx.store.rsvps_of(user.platform, user.id)
-    if event.id in mine:
-        await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
-        note = LEFT.format(title=event.title)
-    else:
+    if going:
         await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now)
         note = JOINED.format(title=event.title)
+    else:
+        await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
+        note = LEFT.format(title=event.title)
     return await event_list(ctx, note)
 
 
