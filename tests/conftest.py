@@ -11,12 +11,29 @@ import pytest
 from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
 from bot.config import Moderators, Storage, load
-from bot.core import FrozenClock
+from bot.core import MAX_BUTTON_DATA_BYTES, FrozenClock
 
 ROOT = Path(__file__).resolve().parent.parent
 MODERATOR_TELEGRAM_ID = "42"
 MODERATOR_DISCORD_ID = "4242"
 MODERATOR_ROLE_ID = "777"
+
+
+@pytest.fixture(autouse=True)
+def buttons_fit_telegram(monkeypatch):
+    """Every button any handler shows in any test fits Telegram's 64-byte callback_data."""
+    deliver = MemoryChat._deliver
+
+    async def checked(self, incoming):
+        text = await deliver(self, incoming)
+        for reply in self.replies:
+            for row in reply.buttons:
+                for button in row:
+                    if button.url is None:
+                        assert len(button.data.encode("utf-8")) <= MAX_BUTTON_DATA_BYTES, button
+        return text
+
+    monkeypatch.setattr(MemoryChat, "_deliver", checked)
 
 
 @pytest.fixture

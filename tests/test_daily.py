@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.adapters.memory_adapter import MemoryChat
-from bot.core import MAX_BUTTON_DATA_BYTES
 from bot.storage import Settings
 
 DEADLINE = datetime(2027, 6, 10, 16, 0, tzinfo=UTC)
@@ -26,20 +24,6 @@ USAGE = "Use /settings timezone America/New_York or /settings time 08:30."
 UNCHANGED = Settings(None, None)
 
 
-@pytest.fixture(autouse=True)
-def buttons_fit_telegram(monkeypatch):
-    """Every button any handler shows in these tests fits Telegram's 64-byte callback_data."""
-    deliver = MemoryChat._deliver
-
-    async def checked(self, incoming):
-        text = await deliver(self, incoming)
-        for reply in self.replies:
-            for row in reply.buttons:
-                for button in row:
-                    assert len(button.data.encode("utf-8")) <= MAX_BUTTON_DATA_BYTES, button
-        return text
-
-    monkeypatch.setattr(MemoryChat, "_deliver", checked)
 
 
 # /countdown ---------------------------------------------------------------------------------

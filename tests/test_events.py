@@ -10,7 +10,6 @@ import pytest
 
 from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
-from bot.core import MAX_BUTTON_DATA_BYTES
 
 ALL_IDS = {"day1", "day2", "day3", "day4", "day5"}
 STALE = "no longer available"
@@ -33,20 +32,6 @@ EVENTS = [
 AFTER_DAY1 = datetime(2027, 6, 8, 0, 30, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def buttons_fit_telegram(monkeypatch):
-    """Every button any handler shows in these tests fits Telegram's 64-byte callback_data."""
-    deliver = MemoryChat._deliver
-
-    async def checked(self, incoming):
-        text = await deliver(self, incoming)
-        for reply in self.replies:
-            for row in reply.buttons:
-                for button in row:
-                    assert len(button.data.encode("utf-8")) <= MAX_BUTTON_DATA_BYTES, button
-        return text
-
-    monkeypatch.setattr(MemoryChat, "_deliver", checked)
 
 
 def section(text: str, title: str) -> str:

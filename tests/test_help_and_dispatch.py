@@ -32,20 +32,6 @@ STALE = "This button is no longer available. Send /help to start again."
 STATS_LINE = "/stats — Signatures, RSVPs and subscribers at a glance."
 
 
-@pytest.fixture(autouse=True)
-def buttons_fit_telegram(monkeypatch):
-    """Every button any handler shows in these tests fits Telegram's 64-byte callback_data."""
-    deliver = MemoryChat._deliver
-
-    async def checked(self, incoming):
-        text = await deliver(self, incoming)
-        for reply in self.replies:
-            for row in reply.buttons:
-                for button in row:
-                    assert len(button.data.encode("utf-8")) <= MAX_BUTTON_DATA_BYTES, button
-        return text
-
-    monkeypatch.setattr(MemoryChat, "_deliver", checked)
 
 
 def supporter_commands(bot) -> list[tuple[str, str]]:
