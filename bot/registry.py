@@ -199,9 +199,11 @@ class Bot:
         if command is None:
             return [Reply.of(UNKNOWN.format(name=incoming.name))]
         if command.moderator and not self.is_moderator(incoming):
-            log.warning("refused moderator command /%s on %s", command.name, incoming.user.platform)
+            log.warning("refused moderator command /%s on %s", command.name,
+                        incoming.user.platform)
             return [Reply.of(REFUSED.format(name=command.name))]
-        if (command.private or command.moderator) and not incoming.chat.is_direct and not ephemeral:
+        in_group = not incoming.chat.is_direct and not ephemeral
+        if (command.private or command.moderator) and in_group:
             return [self.go_private(incoming.user.platform, command.name)]
         # A command in a group leaves the person's private form alone: the note would tell the
         # group what they were filling in.
