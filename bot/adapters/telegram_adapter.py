@@ -146,6 +146,12 @@ class TelegramAdapter:
             return DeliveryResult(Outcome.RETRY, reason="not started")
         return await self.sending.deliver(chat_id, reply)
 
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
+        """Replace a message sent by deliver() (the announcement progress message)."""
+        if self.sending is None:
+            return DeliveryResult(Outcome.RETRY, reason="not started")
+        return await self.sending.edit(chat_id, message_id, reply)
+
     def _commands(self, moderator: bool) -> list[BotCommand]:
         return [BotCommand(name, (description or name)[:MAX_DESCRIPTION])
                 for name, description, _ in self.bot.help_lines(moderator)]

@@ -192,6 +192,31 @@ class Sending:
             if not await self._sleep(self.backoff * 2 ** (attempts - 1)):
                 return result
 
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
+        """Replace the text and keyboard of a message this bot sent (the announcement's
+        progress message), once, classified. An edit cannot add messages: only the first
+        message's worth of `reply` fits."""
+        chunks = render(reply)
+        if not chunks or not (message_id.isascii() and message_id.isdecimal()):
+            return DeliveryResult(Outcome.PERMANENT, reason="nothing to edit")
+        left = self.halted_for(chat_id)
+        if left:
+            return DeliveryResult(Outcome.RETRY, left, "429 halt")
+        text, markup = chunks[0]
+        try:
+            await self._bot.edit_message_text(
+                text, chat_id=target(chat_id), message_id=int(message_id),
+                parse_mode=ParseMode.HTML, reply_markup=markup)
+        except TelegramError as exc:
+            if isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower():
+                return DeliveryResult(Outcome.DELIVERED, message_id=message_id)  # shown already
+            result = classify(exc)
+            if result.retry_after is not None:
+                until = time.monotonic() + result.retry_after
+                self._halted[chat_id] = max(until, self._halted.get(chat_id, 0.0))
+            return result
+        return DeliveryResult(Outcome.DELIVERED, message_id=message_id)
+
     def halted_for(self, chat_id: str) -> float:
         """Seconds left of a 429 halt on this chat (0: none)."""
         return max(0.0, self._halted.get(chat_id, 0.0) - time.monotonic())

@@ -7,6 +7,9 @@ empty text, text over 4096 UTF-16 units after entity parsing, malformed HTML (un
 unclosed tags, a bare '<' or '&'), callback_data over 64 bytes, a second answer to one callback
 query, an unknown chat, a blocked user, a second concurrent getUpdates (409). It can be told to
 answer the next N calls of a method with 429 (parameters.retry_after), 5xx, 403, or to hang.
+For delivery tests and bench/broadcast.py it can also enforce a global sendMessage rate (429
+past it), answer late after handling a call (a client killed meanwhile never learns that its
+message arrived), and treat any positive chat id as a private chat that opened the bot.
 
 In process:   fake = FakeTelegram(); await fake.start(); bot = fake.add_bot(TOKEN)
 Own process:  python -m tests.fakes.telegram_api --latency 0.05 --bot TOKEN=username
@@ -19,6 +22,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import math
 import re
 import sys
 import time
@@ -334,6 +338,18 @@ class FakeBot:
     in_flight: dict[str, int] = field(default_factory=dict)
     succeeded: dict[str, int] = field(default_factory=dict)  # method -> calls answered ok
     peak_in_flight: dict[str, int] = field(default_factory=dict)
+    # Seconds between handling a call of a method and answering it: the answer's trip back.
+    # A client that dies in between never learns that its message arrived.
+    answer_delay: dict[str, float] = field(default_factory=dict)
+    # Telegram's broadcast limit, over all chats: at most `rate_limit` sendMessage calls per
+    # second (0: no limit), with `burst` seconds' worth of slack for the jitter of arrival
+    # times; past it the call is answered 429 with a whole-seconds retry_after, as Telegram's.
+    rate_limit: float = 0.0
+    burst: float = 0.1
+    rate_limited: int = 0  # 429s served by that limit
+    any_chat: bool = False  # every positive id is a private chat that has opened the bot
+    _tokens: float = -1.0
+    _refilled: float = 0.0
     _last_update_id: int = 1000
     _next_query: Any = field(default_factory=lambda: itertools.count(1))
     _next_message: dict[int, Any] = field(default_factory=dict)
@@ -437,6 +453,20 @@ class FakeBot:
         self.failures.append(Failure(method, times, status, retry_after, chat_id, description,
                                      hang))
 
+    def take_send_token(self) -> int | None:
+        """One sendMessage against `rate_limit`: None if allowed, else retry_after seconds."""
+        now = time.monotonic()
+        capacity = max(1.0, self.rate_limit * self.burst)
+        if self._tokens < 0:  # the first call: a full bucket
+            self._tokens = capacity
+        self._tokens = min(capacity, self._tokens + (now - self._refilled) * self.rate_limit)
+        self._refilled = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return None
+        self.rate_limited += 1
+        return max(1, math.ceil((1.0 - self._tokens) / self.rate_limit))
+
     # what the person sees ----------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:
@@ -519,6 +549,8 @@ class FakeTelegram:
         app.router.add_post("/_fake/bots", self._control_add_bot)
         app.router.add_post("/_fake/{token}/updates", self._control_push)
         app.router.add_get("/_fake/{token}/wait", self._control_wait)
+        app.router.add_post("/_fake/{token}/options", self._control_options)
+        app.router.add_get("/_fake/{token}/summary", self._control_summary)
         app.router.add_post("/_fake/{token}/reset", self._control_reset)
         self._app = app
 
@@ -578,6 +610,11 @@ class FakeTelegram:
                 await asyncio.sleep(failure.hang)
             if failure and failure.status != 200:
                 raise self._injected(failure)
+            if method == "sendMessage" and bot.rate_limit:
+                retry_after = bot.take_send_token()
+                if retry_after is not None:
+                    raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
+                                   {"retry_after": retry_after})
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")
@@ -585,6 +622,8 @@ class FakeTelegram:
             call.status = 200
             bot.succeeded[method] = bot.succeeded.get(method, 0) + 1
             body, status = {"ok": True, "result": call.result}, 200
+            if bot.answer_delay.get(method):
+                await asyncio.sleep(bot.answer_delay[method])
         except ApiError as exc:
             call.status, call.error = exc.code, exc.description
             body, status = exc.body(), exc.code
@@ -640,6 +679,8 @@ class FakeTelegram:
 
     def _chat(self, bot: FakeBot, raw: Any) -> int:
         chat_id = int(raw)
+        if chat_id not in bot.chats and bot.any_chat and chat_id > 0:
+            bot.chats[chat_id] = chat_json(chat_id)
         if chat_id not in bot.chats:
             raise bad("chat not found")
         if chat_id in bot.blocked:
@@ -824,6 +865,41 @@ class FakeTelegram:
         errors = [c.error for c in bot.calls if c.status not in (0, 200)]
         return web.json_response({"count": bot.succeeded.get(method, 0), "errors": errors[:10],
                                   "error_count": len(errors)})
+
+    async def _control_options(self, request: web.Request) -> web.Response:
+        """Set rate_limit, burst, any_chat, answer_delay and the blocked chats."""
+        bot = self.bots[request.match_info["token"]]
+        data = await request.json()
+        for key in ("rate_limit", "burst", "any_chat", "answer_delay"):
+            if key in data:
+                setattr(bot, key, data[key])
+        bot.blocked.update(int(chat) for chat in data.get("blocked", ()))
+        return web.json_response({"ok": True})
+
+    async def _control_summary(self, request: web.Request) -> web.Response:
+        """Who got the message `text` (HTML, as sent) and how often, by sendMessage calls
+        answered 200; when the first and last of those calls arrived (this process's monotonic
+        clock); the sendMessage answers by status and the 429s the rate limit served."""
+        bot = self.bots[request.match_info["token"]]
+        text = request.query["text"]
+        copies: dict[str, int] = {}
+        statuses: dict[str, int] = {}
+        first = last = 0.0
+        for call in bot.calls:
+            if call.method != "sendMessage":
+                continue
+            statuses[str(call.status)] = statuses.get(str(call.status), 0) + 1
+            if call.status != 200 or call.params.get("text") != text:
+                continue
+            chat = str(call.params["chat_id"])
+            copies[chat] = copies.get(chat, 0) + 1
+            first = min(first, call.started) if first else call.started
+            last = max(last, call.started)
+        return web.json_response({
+            "delivered": sum(copies.values()), "chats": len(copies),
+            "chats_twice": sum(1 for n in copies.values() if n > 1),
+            "first": first, "last": last, "statuses": statuses,
+            "rate_limited": bot.rate_limited})
 
     async def _control_reset(self, request: web.Request) -> web.Response:
         bot = self.bots[request.match_info["token"]]
