@@ -166,8 +166,8 @@ async def test_an_announcement_reaches_everyone_once_and_429s_are_waited_out(api
         await api.wait_for(lambda: bool(api.calls_to("getUpdates")), STARTUP)
         api.send_text(MODERATOR, f"/announce {TEXT}", first_name="Mo")
         for label in ("Everyone", "Send now", "Confirm"):
-            await api.wait_for(lambda: bool(api.buttons(MODERATOR)), 10)
-            await api.wait_idle(timeout=10)
+            await api.wait_for(lambda label=label: any(b["text"].startswith(label)
+                                                       for b in api.buttons(MODERATOR)), 10)
             api.press_label(MODERATOR, label)
         await until_finished(api, 40)
         await api.wait_idle(timeout=10)

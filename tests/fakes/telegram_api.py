@@ -884,7 +884,7 @@ class FakeTelegram:
         text = request.query["text"]
         copies: dict[str, int] = {}
         statuses: dict[str, int] = {}
-        first = last = 0.0
+        starts: list[float] = []
         for call in bot.calls:
             if call.method != "sendMessage":
                 continue
@@ -893,12 +893,15 @@ class FakeTelegram:
                 continue
             chat = str(call.params["chat_id"])
             copies[chat] = copies.get(chat, 0) + 1
-            first = min(first, call.started) if first else call.started
-            last = max(last, call.started)
+            starts.append(call.started)
+        first, last = (min(starts), max(starts)) if starts else (0.0, 0.0)
+        per_second = [0] * (int(last - first) + 1)
+        for started in starts:
+            per_second[int(started - first)] += 1
         return web.json_response({
             "delivered": sum(copies.values()), "chats": len(copies),
             "chats_twice": sum(1 for n in copies.values() if n > 1),
-            "first": first, "last": last, "statuses": statuses,
+            "first": first, "last": last, "per_second": per_second, "statuses": statuses,
             "rate_limited": bot.rate_limited})
 
     async def _control_reset(self, request: web.Request) -> web.Response:
