@@ -24,7 +24,7 @@ from ..core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_com
 from ..delivery import DeliveryResult, Outcome
 from ..registry import Bot
 from .telegram_render import plain
-from .telegram_sending import GuardedRequest, Sending, guard_logs
+from .telegram_sending import GuardedRequest, Sending, base_file_url, guard_logs
 from .telegram_updates import PLATFORM, PerUserOrder, sender
 
 log = logging.getLogger(__name__)
@@ -36,11 +36,6 @@ CHAT_ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe"})
 MAX_ALERT = 200  # Telegram: callback query answer text, 0-200 characters
 MAX_DESCRIPTION = 256  # Telegram: BotCommand description
 STOP_BUDGET = 3.0  # app.py allows 4 s per front end: leave time to close the HTTP clients
-
-
-def base_file_url(base_url: str) -> str:
-    # A self-hosted Bot API server serves files at <host>/file/bot<token>, like Telegram.
-    return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
 
 
 class TelegramAdapter:

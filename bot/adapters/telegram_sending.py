@@ -233,3 +233,8 @@ class Sending:
 def target(chat_id: str) -> int | str:
     """Numeric chat ids as int; '@channelname' stays a string."""
     return int(chat_id) if chat_id.lstrip("-").isdecimal() else chat_id
+
+
+def base_file_url(base_url: str) -> str:
+    # A self-hosted Bot API server serves files at <host>/file/bot<token>, like Telegram.
+    return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
