@@ -14,6 +14,9 @@ from bot.config import Moderators, Storage, load
 from bot.core import MAX_BUTTON_DATA_BYTES, FrozenClock
 
 ROOT = Path(__file__).resolve().parent.parent
+# Shared tier-3 fixtures: `fake` (a running fake Discord) and `adapter` (the Telegram adapter
+# against a test module's `api` fake). Modules that need something else define their own.
+pytest_plugins = ("tests.fakes.discord_api", "tests.fakes.telegram_harness")
 MODERATOR_TELEGRAM_ID = "42"
 MODERATOR_DISCORD_ID = "4242"
 MODERATOR_ROLE_ID = "777"

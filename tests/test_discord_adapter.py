@@ -13,7 +13,7 @@ from contextlib import closing
 import pytest
 
 from tests.conftest import MODERATOR_DISCORD_ID, MODERATOR_ROLE_ID
-from tests.fakes.discord_api import (
+from tests.fakes.discord_api import (  # fake: the shared fixture
     EPHEMERAL,
     FakeDiscord,
     bounded,
@@ -25,16 +25,6 @@ from tests.fakes.discord_api import (
 
 STALE = "no longer available"
 MANAGE_GUILD = 1 << 5
-
-
-@pytest.fixture
-async def fake():
-    server = await FakeDiscord().start()
-    yield server
-    await server.close()
-    # Whatever the adapter sent, Discord would have taken (tests that provoke a refusal
-    # check it and clear the list).
-    assert server.refusals == []
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from bot.adapters import discord_adapter
 from bot.core import Button, Reply
 from bot.delivery import DMS_CLOSED, Outcome
-from tests.fakes.discord_api import EPHEMERAL, FakeDiscord, bounded, running, with_fake
+from tests.fakes.discord_api import EPHEMERAL, bounded, running, with_fake
 
 DAILY = Reply.of("Today's action: call your representative.",
                  buttons=[[Button("RSVP", "rsvp", ("day1",))]])
@@ -22,16 +22,6 @@ DAILY = Reply.of("Today's action: call your representative.",
 def quick_ready(monkeypatch):
     # discord.py waits 2 s after the last GUILD_CREATE before on_ready; one server is enough.
     monkeypatch.setattr(discord_adapter, "GUILD_READY_TIMEOUT", 0.05)
-
-
-@pytest.fixture
-async def fake():
-    server = await FakeDiscord().start()
-    yield server
-    await server.close()
-    # Whatever the adapter sent, Discord would have taken (tests that provoke a refusal
-    # check it and clear the list).
-    assert server.refusals == []
 
 
 @pytest.fixture

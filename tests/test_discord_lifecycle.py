@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.adapters import discord_adapter
 from bot.adapters.discord_adapter import DiscordAdapter
@@ -19,16 +18,6 @@ from bot.app import open_bot
 from tests.fakes.discord_api import FakeDiscord, bounded, running, with_fake
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-async def fake():
-    server = await FakeDiscord().start()
-    yield server
-    await server.close()
-    # Whatever the adapter sent, Discord would have taken (tests that provoke a refusal
-    # check it and clear the list).
-    assert server.refusals == []
 
 
 def guild_puts(fake: FakeDiscord) -> list:

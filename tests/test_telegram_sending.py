@@ -29,10 +29,6 @@ def config(config, api):
     return config.model_copy(update={"telegram": Telegram(base_url=api.base_url)})
 
 
-@pytest.fixture
-async def adapter(bot, api):
-    async with running(bot) as adapter:
-        yield adapter
 
 
 def sends(api, chat_id: int = ADA):

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, AsyncIterator, Awaitable, Callable
 
+import pytest
 from aiohttp import WSMsgType, web
 
 API = "/api/v10"
@@ -803,3 +804,13 @@ def bounded(seconds: float) -> Callable[[Callable[..., Awaitable[None]]],
         return run
 
     return wrap
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A running fake Discord for one test; at the end it must have refused nothing the test
+    did not provoke (tests that provoke a refusal check it and clear the list)."""
+    server = await FakeDiscord().start()
+    yield server
+    await server.close()
+    assert server.refusals == []

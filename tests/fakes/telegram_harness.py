@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
+
 from bot.adapters.telegram_adapter import TelegramAdapter
 from bot.registry import Bot
 
@@ -38,3 +40,10 @@ async def running(bot: Bot, token: str = TOKEN, **options) -> AsyncIterator[Tele
         yield adapter
     finally:
         await asyncio.wait_for(adapter.stop(), BOUND)
+
+
+@pytest.fixture
+async def adapter(bot: Bot, api: FakeBot) -> AsyncIterator[TelegramAdapter]:
+    """The real adapter running against the test's `api` fake, stopped at the end."""
+    async with running(bot) as adapter:
+        yield adapter
