@@ -154,3 +154,25 @@ async def test_stale_unfinished_forms_are_purged(tmp_path):
         assert await store.purge_form_sessions(NOW - timedelta(days=2)) == 1
         assert await store.form_session("telegram", "old") is None
         assert await store.form_session("telegram", "new") is not None
+
+
+async def test_the_outbox_rebuild_keeps_queued_rows_and_accepts_expired(tmp_path):
+    """Migration 5 rebuilds the outbox (a CHECK constraint cannot change in place): a database
+    made by the release before it keeps its queued rows, ids and indexes."""
+    path = tmp_path / "v4.db"
+    with sqlite3.connect(path) as db:
+        for script in MIGRATIONS[:4]:
+            db.executescript(script)
+        db.execute("PRAGMA user_version = 4")
+        db.execute("INSERT INTO messages (id, key, kind, body, created_at)"
+                   " VALUES (7, 'k', 'prompt', '{}', 'now')")
+        db.execute("INSERT INTO outbox (id, message_id, platform, chat_id, user_id, idem_key,"
+                   " not_before, updated_at) VALUES (41, 7, 'telegram', '1', '1', 'p:1', 't', 't')")
+    async with await Storage.open(path) as store:
+        row = await store._one("SELECT id, state, parts_done, expires_at FROM outbox")
+        assert tuple(row) == (41, "pending", 0, None)
+        await store._db.execute("UPDATE outbox SET state = 'expired' WHERE id = 41")
+    with sqlite3.connect(path) as db:
+        indexes = {r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'")}
+    assert {"outbox_queue", "outbox_message", "outbox_user"} <= indexes

@@ -158,4 +158,39 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id)
     );
     """,
+    # 5: the outbox learns when a row stops being worth sending (expires_at; past it the row
+    # becomes 'expired', never sent), which event a reminder is about (event_id, so the worker
+    # can re-check the RSVP just before sending), and how many parts of a split reply already
+    # arrived (parts_done, so a retry sends only the rest). SQLite cannot change a CHECK
+    # constraint in place, so the table is rebuilt (the documented 12-step way, inside the
+    # migration's transaction).
+    """
+    CREATE TABLE outbox_new (
+        id         INTEGER PRIMARY KEY,
+        message_id INTEGER REFERENCES messages (id) ON DELETE CASCADE,  -- NULL: skipped
+        platform   TEXT NOT NULL,
+        chat_id    TEXT NOT NULL,
+        user_id    TEXT,  -- the person, when the chat is theirs: /forget erases their rows
+        idem_key   TEXT NOT NULL UNIQUE,
+        state      TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending',
+                   'delivered', 'gone', 'failed', 'uncertain', 'cancelled', 'skipped',
+                   'expired')),
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT NOT NULL,
+        reason     TEXT,
+        updated_at TEXT NOT NULL,
+        expires_at TEXT,  -- NULL: valid until sent
+        event_id   TEXT,  -- reminders: the event, whose RSVP must still hold when sending
+        parts_done INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO outbox_new (id, message_id, platform, chat_id, user_id, idem_key, state,
+                            attempts, not_before, reason, updated_at)
+        SELECT id, message_id, platform, chat_id, user_id, idem_key, state, attempts,
+               not_before, reason, updated_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    CREATE INDEX outbox_queue ON outbox (platform, state, not_before);
+    CREATE INDEX outbox_message ON outbox (message_id, state);
+    CREATE INDEX outbox_user ON outbox (platform, user_id);
+    """,
 )
