@@ -1,5 +1,11 @@
 """Runs confirmed announcements one at a time: queues the recipients in the outbox, keeps the
-moderator's progress message up to date, and reports per platform at the end."""
+moderator's progress message up to date, and reports per platform at the end.
+
+It wakes when a moderator confirms, when an outbox worker has nothing left to send (so
+"finished" comes at once), and every EVERY seconds anyway for the progress message. Rows for a
+platform that is not connected are held, not waited for: the announcement finishes for the
+connected ones and the next proceeds; the held rows go out when that platform connects, unless
+the announcement has expired by then."""
 
 from __future__ import annotations
 
@@ -9,17 +15,21 @@ from typing import Callable
 
 from .core import Button, Reply, reply_to_dict
 from .delivery import Sender
-from .handlers.announce import announcement_reply, report_lines
+from .handlers.announce import announcement_reply, expiry, report_lines
 from .registry import Bot
 
 log = logging.getLogger(__name__)
 
 PROGRESS = "Announcement #{id}: {done:,} / {total:,} sent"
 FINISHED = "Announcement #{id} finished."
+WAITING = "{count:,} waiting for {platform} to connect."
+HELD = ("Messages waiting for a platform go out when it connects, unless the announcement has "
+        "expired by then.")
 CANCELLED = "Announcement #{id} was cancelled."
 NOBODY = "Announcement #{id}: nobody to send it to."
 CANCEL = "Cancel"
 EVERY = 3.0  # seconds between progress edits: often enough to watch, rare enough for limits
+UNFINISHED = ("pending", "sending")
 
 
 class AnnouncementRunner:
@@ -36,17 +46,24 @@ class AnnouncementRunner:
         self._wake.set()
 
     def alert(self, text: str) -> None:
-        """Tell the author of the announcement being sent (delivery paused, say); logged
-        anyway by whoever raised it."""
+        """Tell every moderator who has opened an announcement, privately (delivery paused,
+        say), whether or not one is being sent; logged anyway by whoever raised it. The worker
+        calls this once per pause."""
         task = asyncio.get_running_loop().create_task(self._alert(text))
         self._alerts.add(task)
         task.add_done_callback(self._alerts.discard)
 
     async def _alert(self, text: str) -> None:
-        for a in await self.bot.store.announcements_in(("sending",), limit=1):
-            sender = self.bot.senders.get(a.author_platform)
-            if sender is not None and a.author_chat:
-                await sender.deliver(a.author_chat, Reply.of(text))
+        for platform, user_id in await self.bot.store.announcement_authors():
+            sender = self.bot.senders.get(platform)
+            if sender is None:
+                continue
+            # Both platforms address a person's private chat by their user id: not the channel
+            # they may have composed the announcement in.
+            try:
+                await sender.deliver(user_id, Reply.of(text))
+            except Exception as exc:  # one moderator's failure must not silence the others
+                log.error("alert to a moderator failed: %s", type(exc).__name__)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -54,11 +71,13 @@ class AnnouncementRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before the step: a wake-up that arrives during it (the outbox drained
+            # meanwhile) is not lost, it brings the next step at once.
+            self._wake.clear()
             try:
                 await self.step()
             except Exception as exc:
                 log.error("announcement runner failed: %s", type(exc).__name__, exc_info=True)
-            self._wake.clear()
             waiters = {asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())}
             _, pending = await asyncio.wait(waiters, timeout=self.every,
                                             return_when=asyncio.FIRST_COMPLETED)
@@ -67,7 +86,7 @@ class AnnouncementRunner:
 
     async def step(self) -> None:
         """One pass: release scheduled ones that are due, start the next queued one if none is
-        sending, and update the progress of the one sending."""
+        sending, expire what is past its expiry, and update the progress of the one sending."""
         store, now = self.bot.store, self.bot.clock.now()
         for a in await store.announcements_in(("scheduled",), limit=100):
             if a.send_at and a.send_at <= now:
@@ -78,44 +97,71 @@ class AnnouncementRunner:
             if queued:
                 await self._start(queued[0])
             sending = await store.announcements_in(("sending",), limit=1)
+        expired = await store.expire_announcement_rows(now)
+        if expired:
+            log.info("announcements: %d messages expired unsent", expired)
         for a in sending:
             await self._progress(a)
         for a in await store.announcements_in(("cancelled",), limit=100):
             if a.id in self._shown:  # cancelled while we showed progress: say so, once
-                await self._show(a, Reply.of(CANCELLED.format(id=a.id)))
-                del self._shown[a.id]
+                await self._cancelled(a)
 
     async def _start(self, a) -> None:
         store, now = self.bot.store, self.bot.clock.now()
         message = await store.message(f"ann:{a.id}", "announcement",
                                       reply_to_dict(announcement_reply(a.text)), now)
-        # Recipients are queued before the status flips, both idempotent: a crash in between
-        # re-runs this and the UNIQUE keys add nobody twice.
-        added = await store.enqueue_announcement(a, message, self.platforms, now)
-        await store.update_announcement(a.id, expect=("queued",), status="sending",
-                                        message_id=message, started_at=now)
+        # One transaction decides: queued -> sending with every recipient queued, or nothing
+        # when Cancel came first. (A message row left behind by a cancelled start is unused.)
+        added = await store.start_announcement(a, message, self.platforms, expiry(a, now), now)
+        if added is None:
+            log.info("announcement #%d was cancelled before it started", a.id)
+            return
         log.info("announcement #%d: %d recipients queued", a.id, added)
         self.wake_workers()
 
     async def _progress(self, a) -> None:
         store = self.bot.store
-        # Unfinished first: a row finishing between the two reads then shows as done in the
-        # counts, never as "not sent" in a final report.
-        unfinished = await store.unfinished_rows(a.message_id)
-        counts = await store.delivery_counts(a.message_id)
+        counts = await store.delivery_counts(a.message_id)  # one read: one consistent picture
+        connected = self.platforms
         total = sum(sum(states.values()) for states in counts.values())
+        unfinished = held = 0
+        for platform, states in counts.items():
+            waiting = sum(states.get(state, 0) for state in UNFINISHED)
+            if platform in connected:
+                unfinished += waiting
+            else:
+                held += waiting
         if unfinished == 0:
             await store.update_announcement(a.id, expect=("sending",), status="done",
                                             finished_at=self.bot.clock.now())
             closed = await store.dms_closed_counts(a.message_id)
             head = FINISHED if total else NOBODY
-            text = "\n".join([head.format(id=a.id), *report_lines(counts, closed)])
-            await self._show(a, Reply.of(text), final=True)
+            lines = [head.format(id=a.id), *report_lines(counts, closed, connected)]
+            if held:
+                lines.append(HELD)
+            await self._show(a, Reply.of("\n".join(lines)), final=True)
             self._shown.pop(a.id, None)
             return
-        text = PROGRESS.format(id=a.id, done=total - unfinished, total=total)
+        lines = [PROGRESS.format(id=a.id, done=total - unfinished - held, total=total)]
+        for platform, states in sorted(counts.items()):
+            waiting = sum(states.get(state, 0) for state in UNFINISHED)
+            if platform not in connected and waiting:
+                lines.append(WAITING.format(count=waiting, platform=platform.title()))
         buttons = [[Button(CANCEL, "ann", (str(a.id), "cancel"))]]
-        await self._show(a, Reply.of(text, buttons=buttons))
+        await self._show(a, Reply.of("\n".join(lines), buttons=buttons))
+
+    async def _cancelled(self, a) -> None:
+        """The final word on a cancelled one, once the sends that were in flight have ended,
+        so its counts are what happened."""
+        store = self.bot.store
+        counts = await store.delivery_counts(a.message_id) if a.message_id else {}
+        connected = self.platforms
+        if any(states.get("sending") for p, states in counts.items() if p in connected):
+            return
+        closed = await store.dms_closed_counts(a.message_id) if a.message_id else {}
+        lines = [CANCELLED.format(id=a.id), *report_lines(counts, closed, connected)]
+        await self._show(a, Reply.of("\n".join(lines)), final=True)
+        del self._shown[a.id]
 
     async def _show(self, a, reply: Reply, final: bool = False) -> None:
         """Edit the progress message in the moderator's chat (or send it the first time)."""

@@ -98,6 +98,7 @@ class OutboxWorker:
         batch: int = 200,
         max_attempts: int = 5,
         on_alert: Callable[[str], None] | None = None,
+        on_drained: Callable[[], None] | None = None,
     ):
         self.bot, self.sender, self.pacing = bot, sender, pacing
         self.platform = sender.platform
@@ -112,6 +113,10 @@ class OutboxWorker:
         self.slots = asyncio.Semaphore(concurrency)
         self.batch, self.max_attempts = batch, max_attempts
         self.on_alert = on_alert or (lambda text: None)
+        # Told once each time nothing is left to send or in flight, so the announcement runner
+        # can report "finished" at once instead of at its next poll.
+        self.on_drained = on_drained or (lambda: None)
+        self._queue_empty = self._drained_told = False
         self.paused_until = 0.0  # monotonic; a 429 pauses every send on the platform
         self.invalid: deque[float] = deque()
         self.bodies: OrderedDict[int, Reply] = OrderedDict()
@@ -129,9 +134,12 @@ class OutboxWorker:
                         self.platform, resent)
         while not stop.is_set():
             rows = await store.pending_batch(self.platform, clock.now(), self.batch)
+            self._queue_empty = not rows
             if not rows:
+                self._check_drained()
                 await self._idle(stop)
                 continue
+            self._drained_told = False
             for row in rows:
                 if stop.is_set():
                     break
@@ -147,7 +155,16 @@ class OutboxWorker:
                     continue
                 task = asyncio.create_task(self._send(row))
                 self.in_flight.add(task)
-                task.add_done_callback(self.in_flight.discard)
+                task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task) -> None:
+        self.in_flight.discard(task)
+        self._check_drained()
+
+    def _check_drained(self) -> None:
+        if self._queue_empty and not self.in_flight and not self._drained_told:
+            self._drained_told = True
+            self.on_drained()
 
     async def stop(self, grace: float = 3.0) -> None:
         """Give sends in flight a moment; any still running are cancelled and stay 'sending',

@@ -30,10 +30,13 @@ class DeliveryServices:
     def __init__(self, bot: Bot):
         self.bot = bot
         self.stopping = asyncio.Event()
-        self.workers = {platform: OutboxWorker(bot, sender, pacing_for(bot, platform),
-                                               on_alert=self._alert)
-                        for platform, sender in bot.senders.items()}
         self.runner = AnnouncementRunner(bot, self._wake_workers)
+        # A worker with nothing left to send wakes the runner, which can then report the
+        # announcement finished at once (its poll stays, for progress and as a fallback).
+        self.workers = {platform: OutboxWorker(bot, sender, pacing_for(bot, platform),
+                                               on_alert=self._alert,
+                                               on_drained=self.runner.wake)
+                        for platform, sender in bot.senders.items()}
         bot.announcer = self.runner  # /announce's Confirm wakes it
         self.scheduler = Scheduler(bot, lambda: tuple(bot.senders), self._wake_workers)
         self.tasks: list[asyncio.Task] = []

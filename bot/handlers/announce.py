@@ -7,12 +7,13 @@ when -> Confirm or Cancel. Sending is the announcement runner's job (bot/announc
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..config import Config
 from ..core import Bold, Button, Field, Form, FormRequest, Plain, Reply
 from ..registry import STALE, Context, Router
 from ..storage import Announcement
+from .announce_report import report_lines
 from .timefmt import moment, plural
 
 router = Router()
@@ -35,7 +36,14 @@ WHO = "Who should get it?"
 WHICH_EVENT = "Which event's participants?"
 WHEN = "Send it now or later?"
 NOW, LATER = "Send now", "Schedule…"
-CONFIRM_TEXT = "Send to {who} {when}?"
+CONFIRM_TEXT = ("Send to {who} {when}? It expires at {expires}: whatever has not gone out by "
+                "then is not sent.")
+EXPIRES = "It expires at {expires}."
+# How long an announcement stays worth sending after its send time (issue 9.3: a "starts in one
+# hour!" must not arrive 16 hours late). The default, and the moderator's other choices.
+DEFAULT_VALID_HOURS = 24
+EXPIRE_AFTER = {1: "Expire after 1 hour", 6: "Expire after 6 hours",
+                24: "Expire after 24 hours", 72: "Expire after 3 days"}
 CONFIRM, CANCEL = "Confirm", "Cancel"
 NOBODY = "nobody yet: no platform is connected, or nobody is in that audience"
 IN_PAST = "That time has already passed. Send a later one."
@@ -43,8 +51,8 @@ BAD_TIME = "Please send HH:MM or YYYY-MM-DD HH:MM, like 18:30 or 2027-06-07 09:0
 QUEUED = "Confirmed. Another announcement is being sent; this one starts when it finishes."
 STARTING = "Confirmed: sending now. Progress follows."
 SCHEDULED = "Confirmed: it goes out {when}."
-CANCELLED = "Cancelled: announcement #{id} will not be sent{more}."
-STOPPED_MORE = "; messages already delivered stay delivered"
+CANCELLED = "Cancelled: announcement #{id} will not be sent."
+TOO_LATE = "Too late: {sent:,} of {total:,} already sent; the rest are cancelled."
 NO_ANNOUNCEMENTS = "No announcements yet."
 NO_DRAFT = "There is no announcement waiting for a time. Start with /announce."
 
@@ -140,6 +148,15 @@ def _who(sizes: dict[str, int]) -> str:
     return " and ".join(f"{plural(n, 'recipient')} on {p.title()}" for p, n in sizes.items())
 
 
+def expiry(a: Announcement, now: datetime) -> datetime:
+    """When it stops being worth sending: the moderator's choice (or the default) after its
+    send time; fixed at Confirm (expires_at) so what they were told is what holds."""
+    if a.expires_at:
+        return a.expires_at
+    sends = max(a.send_at, now) if a.send_at else now  # a time confirmed late counts from now
+    return sends + timedelta(hours=a.valid_hours or DEFAULT_VALID_HOURS)
+
+
 async def confirm_step(ctx: Context, a: Announcement) -> Reply:
     sizes = await ctx.store.audience_size(a.audience, a.event_id, platforms(ctx))
     when = f"at {moment(a.send_at, ctx.config.zone)}" if a.send_at else "now"
@@ -147,9 +164,14 @@ async def confirm_step(ctx: Context, a: Announcement) -> Reply:
     if a.audience == "event":
         event = ctx.config.event(a.event_id)
         who += f" ({event.title if event else a.event_id})"
+    expires = moment(expiry(a, ctx.now), ctx.config.zone)
+    chosen = a.valid_hours or DEFAULT_VALID_HOURS
     buttons = [[Button(CONFIRM, "ann", (str(a.id), "confirm")),
-                Button(CANCEL, "ann", (str(a.id), "cancel"))]]
-    return Reply.of(CONFIRM_TEXT.format(who=who, when=when), buttons=buttons, private=True)
+                Button(CANCEL, "ann", (str(a.id), "cancel"))],
+               [Button(label, "ann", (str(a.id), "exp", str(hours)))
+                for hours, label in EXPIRE_AFTER.items() if hours != chosen]]
+    return Reply.of(CONFIRM_TEXT.format(who=who, when=when, expires=expires), buttons=buttons,
+                    private=True)
 
 
 def when_step(a: Announcement) -> Reply:
@@ -187,6 +209,10 @@ async def pressed(ctx: Context):
         return await confirm_step(ctx, await store.announcement(a.id))
     if step == "when" and a.audience and value == "later":
         return FormRequest("announce_time")
+    if step == "exp" and a.audience and value and value.isdecimal() and (
+            int(value) in EXPIRE_AFTER):
+        await store.update_announcement(a.id, expect=("draft",), valid_hours=int(value))
+        return await confirm_step(ctx, await store.announcement(a.id))
     if step == "confirm" and a.audience:
         return await confirm(ctx, a)
     return Reply.of(STALE, private=True)
@@ -210,50 +236,32 @@ async def time_given(ctx: Context, values: dict):
 
 async def confirm(ctx: Context, a: Announcement) -> Reply:
     store = ctx.store
+    expires = expiry(a, ctx.now)
+    told = EXPIRES.format(expires=moment(expires, ctx.config.zone))
     if a.send_at and a.send_at > ctx.now:
-        await store.update_announcement(a.id, expect=("draft",), status="scheduled")
-        return Reply.of(SCHEDULED.format(when=f"at {moment(a.send_at, ctx.config.zone)}"),
-                        private=True)
+        if not await store.update_announcement(a.id, expect=("draft",), status="scheduled",
+                                               expires_at=expires):
+            return Reply.of(STALE, private=True)
+        return Reply.of(SCHEDULED.format(when=f"at {moment(a.send_at, ctx.config.zone)}"), " ",
+                        told, private=True)
     busy = await store.announcements_in(("sending", "queued"))
-    if not await store.update_announcement(a.id, expect=("draft",), status="queued"):
+    if not await store.update_announcement(a.id, expect=("draft",), status="queued",
+                                           expires_at=expires):
         return Reply.of(STALE, private=True)
     runner = getattr(ctx.bot, "announcer", None)
     if runner is not None:
         runner.wake()
-    return Reply.of(QUEUED if busy else STARTING, private=True)
+    return Reply.of(QUEUED if busy else STARTING, " ", told, private=True)
 
 
 async def cancel(ctx: Context, a: Announcement) -> Reply:
-    store = ctx.store
-    if a.status in ("draft", "scheduled", "queued"):
-        if not await store.update_announcement(a.id, expect=(a.status,), status="cancelled",
-                                               finished_at=ctx.now):
-            return Reply.of(STALE, private=True)
-        return Reply.of(CANCELLED.format(id=a.id, more=""), private=True)
-    if a.status == "sending":
-        if a.message_id is not None:
-            await store.cancel_pending(a.message_id, ctx.now)
-        await store.update_announcement(a.id, expect=("sending",), status="cancelled",
-                                        finished_at=ctx.now)
-        return Reply.of(CANCELLED.format(id=a.id, more=STOPPED_MORE), private=True)
-    return Reply.of(STALE, private=True)
-
-
-def report_lines(counts: dict[str, dict[str, int]], dms_closed: dict[str, int]) -> list[str]:
-    lines = []
-    for platform, states in sorted(counts.items()):
-        closed = dms_closed.get(platform, 0)
-        parts = [f"{states.get('delivered', 0):,} delivered",
-                 f"{states.get('gone', 0) - closed:,} blocked or left"]
-        if platform == "discord" or closed:
-            parts.append(f"{closed:,} DMs closed")
-        parts += [f"{states.get('failed', 0):,} failed",
-                  f"{states.get('uncertain', 0):,} uncertain"]
-        pending = states.get("pending", 0) + states.get("sending", 0)
-        if pending:
-            parts.append(f"{pending:,} not sent")
-        lines.append(f"{platform.title()}: " + ", ".join(parts))
-    return lines
+    """One decision with the runner's start, in storage: the answer is what really happens."""
+    outcome = await ctx.store.cancel_announcement(a.id, ctx.now)
+    if outcome is None:
+        return Reply.of(STALE, private=True)
+    if outcome.sent == 0:
+        return Reply.of(CANCELLED.format(id=a.id), private=True)
+    return Reply.of(TOO_LATE.format(sent=outcome.sent, total=outcome.total), private=True)
 
 
 @router.command("announcements", moderator=True)
@@ -275,6 +283,6 @@ async def announcements(ctx: Context):
         if a.message_id is not None:
             counts = await ctx.store.delivery_counts(a.message_id)
             closed = await ctx.store.dms_closed_counts(a.message_id)
-            parts += [line + "\n" for line in report_lines(counts, closed)]
+            parts += [line + "\n" for line in report_lines(counts, closed, platforms(ctx))]
         parts.append("\n")
     return Reply.of(*parts, private=True)

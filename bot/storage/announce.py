@@ -28,6 +28,17 @@ class Announcement:
     progress_id: str | None
     created_at: datetime
     finished_at: datetime | None
+    valid_hours: int | None = None  # the moderator's choice; None: the default
+    expires_at: datetime | None = None  # set at Confirm: nothing goes out after it
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """What Cancel found, read in the transaction that cancelled: `sent` rows had already been
+    handed to the platform (or were on their way), `cancelled` rows now never will be."""
+    sent: int
+    total: int
+    cancelled: int
 
 
 def _announcement(row) -> Announcement:
@@ -36,7 +47,7 @@ def _announcement(row) -> Announcement:
         row["id"], row["author_platform"], row["author_id"], row["author_name"],
         row["author_chat"], row["text"], row["audience"], row["event_id"], when(row["send_at"]),
         row["status"], row["message_id"], row["progress_id"], when(row["created_at"]),
-        when(row["finished_at"]),
+        when(row["finished_at"]), row["valid_hours"], when(row["expires_at"]),
     )
 
 
@@ -93,7 +104,7 @@ class AnnouncementStore:
         """Change fields only while the status is one of `expect`: a stale button (say Confirm
         pressed twice, or after Cancel) changes nothing."""
         allowed = {"audience", "event_id", "send_at", "status", "message_id", "progress_id",
-                   "started_at", "finished_at"}
+                   "started_at", "finished_at", "valid_hours", "expires_at"}
         if not fields or not fields.keys() <= allowed:
             raise ValueError(f"cannot update {sorted(fields)}")
         values = [iso(v) if isinstance(v, datetime) else v for v in fields.values()]
@@ -115,22 +126,87 @@ class AnnouncementStore:
                                params)
         return {row[0]: row[1] for row in rows}
 
-    async def enqueue_announcement(self, announcement: Announcement, message_id: int,
-                                   platforms: tuple[str, ...], now: datetime) -> int:
-        """One outbox row per recipient, in one statement inside SQLite."""
-        if not platforms:
-            return 0
-        sql, params = audience_query(announcement.audience, announcement.event_id, platforms)
-        params.update(message=message_id, prefix=f"ann:{announcement.id}:", now=iso(now))
+    async def start_announcement(self, announcement: Announcement, message_id: int,
+                                 platforms: tuple[str, ...], expires_at: datetime,
+                                 now: datetime) -> int | None:
+        """queued -> sending, with one outbox row per recipient, in ONE transaction: this and
+        `cancel_announcement` are one decision, whichever comes first wins. None when it is no
+        longer queued (cancelled meanwhile): nothing is queued then. The audience is copied
+        inside SQLite, so 100,000 recipients never pass through Python memory."""
         async with self.transaction() as db:
             cursor = await db.execute(
+                "UPDATE announcements SET status = 'sending', message_id = ?, started_at = ?,"
+                " expires_at = ? WHERE id = ? AND status = 'queued'",
+                (message_id, iso(now), iso(expires_at), announcement.id),
+            )
+            if cursor.rowcount != 1:
+                return None
+            if not platforms:
+                return 0
+            sql, params = audience_query(announcement.audience, announcement.event_id,
+                                         platforms)
+            params.update(message=message_id, prefix=f"ann:{announcement.id}:", now=iso(now),
+                          expires=iso(expires_at))
+            cursor = await db.execute(
                 "INSERT INTO outbox (message_id, platform, chat_id, user_id, idem_key, not_before,"
-                " updated_at) SELECT :message, platform, chat_id, user_id,"
-                " :prefix || platform || ':' || chat_id, :now, :now"
+                " updated_at, expires_at) SELECT :message, platform, chat_id, user_id,"
+                " :prefix || platform || ':' || chat_id, :now, :now, :expires"
                 f" FROM ({sql}) WHERE true ON CONFLICT (idem_key) DO NOTHING",
                 params,
             )
             return cursor.rowcount
+
+    async def cancel_announcement(self, announcement_id: int, now: datetime) -> Cancelled | None:
+        """Cancel it and every row of it not yet sent, in one transaction (see
+        `start_announcement`). None when it can no longer be cancelled (done, or cancelled)."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE announcements SET status = 'cancelled', finished_at = ? WHERE id = ?"
+                " AND status IN ('draft', 'scheduled', 'queued', 'sending') RETURNING message_id",
+                (iso(now), announcement_id),
+            )
+            rows = await cursor.fetchall()  # to the end, so the statement is done before COMMIT
+            if not rows:
+                return None
+            row = rows[0]
+            if row[0] is None:
+                return Cancelled(0, 0, 0)
+            cursor = await db.execute(
+                "UPDATE outbox SET state = 'cancelled', updated_at = ?"
+                " WHERE message_id = ? AND state = 'pending'",
+                (iso(now), row[0]),
+            )
+            cancelled = cursor.rowcount
+            cursor = await db.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE state IN ('sending', 'delivered', 'gone',"
+                " 'failed', 'uncertain')) FROM outbox WHERE message_id = ?",
+                (row[0],),
+            )
+            total, sent = await cursor.fetchone()
+            return Cancelled(sent, total, cancelled)
+
+    async def expire_announcement_rows(self, now: datetime) -> int:
+        """Rows of announcements past their expiry that are still waiting become 'expired',
+        never sent: those of one being sent, and those held for a platform that is not
+        connected (which no worker would ever look at)."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE outbox SET state = 'expired', updated_at = :now WHERE state = 'pending'"
+                " AND expires_at <= :now AND message_id IN (SELECT message_id FROM announcements"
+                " WHERE message_id IS NOT NULL AND expires_at <= :now"
+                " AND status IN ('sending', 'done'))",
+                {"now": iso(now)},
+            )
+            return cursor.rowcount
+
+    async def announcement_authors(self) -> list[tuple[str, str]]:
+        """(platform, user id) of everyone who has opened an announcement: the moderators who
+        hear about delivery trouble. Erased authors (/forget) are left out."""
+        rows = await self._all(
+            "SELECT DISTINCT author_platform, author_id FROM announcements"
+            " WHERE author_id != '' ORDER BY author_platform, author_id"
+        )
+        return [(row[0], row[1]) for row in rows]
 
     async def announcements_in(self, statuses: tuple[str, ...], limit: int = 20
                                ) -> list[Announcement]:
@@ -147,9 +223,3 @@ class AnnouncementStore:
             (limit,),
         )
         return [_announcement(r) for r in rows]
-
-    async def unfinished_rows(self, message_id: int) -> int:
-        return await self._scalar(
-            "SELECT COUNT(*) FROM outbox WHERE message_id = ? AND state IN ('pending', 'sending')",
-            (message_id,),
-        )

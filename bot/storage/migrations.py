@@ -193,4 +193,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_message ON outbox (message_id, state);
     CREATE INDEX outbox_user ON outbox (platform, user_id);
     """,
+    # 6: an announcement is worth sending only until its expiry: the moderator's choice of how
+    # long (valid_hours; NULL: the default) and, once confirmed, the moment itself (expires_at),
+    # which its outbox rows carry too.
+    """
+    ALTER TABLE announcements ADD COLUMN valid_hours INTEGER;
+    ALTER TABLE announcements ADD COLUMN expires_at TEXT;
+    """,
 )
