@@ -332,6 +332,21 @@ async def test_an_erased_email_is_not_left_in_the_database_or_wal_files(
     assert GRACE_EMAIL.encode() in raw()  # the scan can see what is there
 
 
+async def test_a_withdrawn_email_is_not_left_in_the_database_or_wal_files(
+        secure_delete_off_by_default, bot, ada, make_chat, config):
+    grace = make_chat(user_id=GRACE_ID, name=GRACE_NAME)
+    await sign_up(grace, GRACE_NAME, GRACE_EMAIL, updates=True)
+    await sign_up(ada, ADA_NAME, ADA_EMAIL, ADA_ZIP, updates=True)
+    path = Path(config.storage.path)
+    await ada.send("/unsign")
+
+    assert "withdrawn" in (await ada.press("Yes")).lower()
+
+    raw = b"".join(p.read_bytes() for p in (path, beside(path, "-wal")) if p.exists())
+    assert ADA_EMAIL.encode() not in raw
+    assert GRACE_EMAIL.encode() in raw
+
+
 async def test_forget_runs_the_registered_hooks_once_after_erasing(bot, ada):
     calls = []
 
