@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core import Bold, Button, Reply
+from ..delivery import DMS_CLOSED
 from ..housekeeping import RETENTION
 from ..registry import STALE, Context, Router
 from .timefmt import moment
@@ -28,7 +29,7 @@ UNREACHABLE = ("\n\nYour private chat is marked unreachable since {when} ({why})
                "sent to you there until you come back.")
 WHY = {
     "blocked": "you blocked the bot",
-    "dms_closed": "the platform would not let us send you direct messages",
+    DMS_CLOSED: "the platform would not let us send you direct messages",
 }
 WHY_OTHER = "messages to you could not be delivered"
 MESSAGES = "\n\nMessages to you that we keep a record of:"
