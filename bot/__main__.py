@@ -30,7 +30,10 @@ def parser() -> argparse.ArgumentParser:
                          help="act as a moderator (you own the database anyway)")
     sub.add_parser("check", parents=[common], help="validate the config and summarise it")
     export = sub.add_parser("export", parents=[common], help="export data as CSV")
-    export.add_argument("what", choices=["signatures"])
+    export.add_argument("what", choices=["signatures", "mailing-list"],
+                        help="signatures: every signature, for the campaign's records; "
+                             "mailing-list: only signers who asked for updates, for an email "
+                             "tool")
     export.add_argument("--out", required=True, type=Path, help="CSV file to write")
     backup = sub.add_parser("backup", parents=[common],
                             help="online backup of the database, safe while the bot runs")
@@ -38,12 +41,21 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-async def _export(config: Config, out: Path) -> int:
+async def _export(config: Config, what: str, out: Path) -> int:
     if not Path(config.storage.path).exists():
         print(f"No database at {config.storage.path}: nothing to export.", file=sys.stderr)
         return 1
     async with await Storage.open(config.storage.path) as store:
-        count = await ops.export_signatures(store, out)
+        if what == "mailing-list":
+            count, no_email = await ops.export_mailing_list(store, out, config)
+        else:
+            count = await ops.export_signatures(store, out)
+    if what == "mailing-list":
+        print(f"Exported {count} signers who asked for updates to {out}. It holds personal "
+              "data: keep it safe, and import only this file into an email tool.")
+        if no_email:
+            print(f"Left out {no_email} who asked for updates but gave no email.")
+        return 0
     print(f"Exported {count} signatures to {out}. It holds personal data: keep it safe.")
     return 0
 
@@ -73,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             print(ops.summary(config, datetime.now(UTC), app.tokens()))
             return 0
         if command == "export":
-            return asyncio.run(_export(config, args.out))
+            return asyncio.run(_export(config, args.what, args.out))
         if command == "backup":
             return asyncio.run(_backup(config, args.file))
         if command == "console":

@@ -11,13 +11,13 @@ import os
 import signal
 import sys
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import AsyncIterator, Protocol, TextIO
 
 from .adapters.console_adapter import run_console
 from .config import Config
 from .core import Clock, SystemClock
 from .handlers import ROUTERS
+from .housekeeping import FORM_LIFETIME
 from .registry import Bot
 from .services import DeliveryServices
 from .storage import Storage
@@ -28,7 +28,7 @@ NO_TOKENS = ("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: opening a local co
              "(same handlers, same database).")
 NOT_YET = ("{variable} is set, but this build has no {platform} adapter yet. Unset it to use "
            "the console.")
-STALE_FORMS = timedelta(days=2)  # unfinished forms hold personal data: don't keep them long
+STALE_FORMS = FORM_LIFETIME  # unfinished forms hold personal data: don't keep them long
 
 
 @asynccontextmanager
@@ -38,6 +38,9 @@ async def open_bot(config: Config, clock: Clock | None = None,
     clock = clock or SystemClock()
     store = await Storage.open(config.storage.path)
     try:
+        # Forms expire on read while the bot runs (the housekeeping task also purges them);
+        # the console runs no housekeeping, so purge once here as well.
+        store.forms_expire_before = lambda: clock.now() - STALE_FORMS
         await store.purge_form_sessions(clock.now() - STALE_FORMS)
         yield Bot(config, store, clock, ROUTERS, local_moderator=local_moderator)
     finally:

@@ -101,6 +101,8 @@ class Petition(Section):
     target: Text
     consent_text: Text
     consent_version: Text
+    # When the consent_version's wording took effect (a date): exported with the mailing list.
+    consent_version_date: Day | None = None
     name: FieldMode = "required"
     email: FieldMode = "required"
     postcode: FieldMode = "off"

@@ -6,6 +6,7 @@ import csv
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import AsyncIterator
 
 from .config import Config
 from .handlers.timefmt import day, duration, moment
@@ -16,6 +17,11 @@ EXPORT_COLUMNS = ("number", "name", "email", "postcode", "consent_choice", "cons
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+MAILING_LIST_COLUMNS = ("name", "email", "postcode", "signed_at", "consent_version",
+                        "consent_version_date")
+OWNER_ONLY = 0o600
+
+
 def _cell(value: str | None) -> str:
     # A spreadsheet runs a cell that starts with = + - @ as a formula (CSV injection); the
     # apostrophe makes it plain text without changing what people read.
@@ -24,28 +30,64 @@ def _cell(value: str | None) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-async def export_signatures(store: Storage, out: Path) -> int:
-    """Write every signature to `out` (mode 0600: it holds personal data). Returns the count.
-    Written to a temporary file and renamed, so a failure never leaves half an export."""
+async def _write_csv(out: Path, columns: tuple[str, ...], rows: AsyncIterator[tuple]) -> int:
+    """Write `rows` under `columns` to `out`, owner-only (it holds personal data) whatever the
+    umask. Written to a temporary file and renamed, so a failure never leaves half an export
+    (nor a partial one beside it). Returns the number of rows."""
     partial = out.with_name(out.name + ".partial")
     count = 0
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
+        os.fchmod(fd, OWNER_ONLY)  # the umask may have taken bits off; never adds any
         with open(fd, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(EXPORT_COLUMNS)
-            async for s in store.iter_signatures():
-                writer.writerow((
-                    s.number, _cell(s.name), _cell(s.email), _cell(s.postcode),
-                    "sign and keep me updated" if s.wants_updates else "sign",
-                    s.consent_version, s.platform, s.signed_at.isoformat(),
-                ))
+            writer.writerow(columns)
+            async for row in rows:
+                writer.writerow(row)
                 count += 1
         os.replace(partial, out)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return count
+
+
+async def export_signatures(store: Storage, out: Path) -> int:
+    """Write every signature to `out`, consent columns included: the campaign's record of
+    who signed what. Returns the count."""
+    async def rows() -> AsyncIterator[tuple]:
+        async for s in store.iter_signatures():
+            yield (s.number, _cell(s.name), _cell(s.email), _cell(s.postcode),
+                   "sign and keep me updated" if s.wants_updates else "sign",
+                   s.consent_version, s.platform, s.signed_at.isoformat())
+
+    return await _write_csv(out, EXPORT_COLUMNS, rows())
+
+
+async def export_mailing_list(store: Storage, out: Path, config: Config) -> tuple[int, int]:
+    """Write to `out` only the signers who chose to be kept updated and gave an email: the one
+    file meant for an email tool. Returns (rows written, signers left out for want of an
+    email). The consent text's date is known only for the config's current consent_version;
+    an older version's date stays empty rather than being guessed."""
+    petition = config.petition
+    current_date = petition.consent_version_date.isoformat() if (
+        petition.consent_version_date) else ""
+    no_email = 0
+
+    async def rows() -> AsyncIterator[tuple]:
+        nonlocal no_email
+        async for s in store.iter_signatures():
+            if not s.wants_updates:
+                continue
+            if not s.email:
+                no_email += 1
+                continue
+            date = current_date if s.consent_version == petition.consent_version else ""
+            yield (_cell(s.name), _cell(s.email), _cell(s.postcode), s.signed_at.isoformat(),
+                   _cell(s.consent_version), date)
+
+    written = await _write_csv(out, MAILING_LIST_COLUMNS, rows())
+    return written, no_email
 
 
 def summary(config: Config, now: datetime, tokens: dict[str, str]) -> str:
@@ -59,7 +101,8 @@ def summary(config: Config, now: datetime, tokens: dict[str, str]) -> str:
         f"Timezone:   {c.timezone}",
         f"Deadline:   {c.deadline_label}, {deadline}",
         f"Petition:   {p.title} (to {p.target})",
-        f"            fields: {fields}; consent version {p.consent_version}",
+        f"            fields: {fields}; consent version {p.consent_version}"
+        + (f" of {p.consent_version_date.isoformat()}" if p.consent_version_date else ""),
         f"Events:     {len(config.events)}",
     ]
     lines += [f"  {e.id:<8} {moment(e.starts_at, zone)}  {e.title}" for e in config.events]

@@ -129,6 +129,10 @@ class Bot:
         # platform -> function(Reply) -> length as the platform counts it, for refusing an
         # announcement that would not fit (adapters register exact ones; see handlers/announce).
         self.measures: dict[str, Callable[[Reply], int]] = {}
+        # Called as hook(platform, user_id) after /forget erased a person's rows: whatever an
+        # adapter keeps about people outside the database (say, what they typed into a form
+        # it refills) registers here and forgets it too.
+        self.forget_hooks: list[Callable[[str, str], None]] = []
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Command] = {}
         self.forms: dict[str, FormSpec] = {}
@@ -160,6 +164,13 @@ class Bot:
                 for r in incoming.role_ids
             )
         return False
+
+    async def forget(self, platform: str, user_id: str) -> dict[str, int]:
+        """Erase everything held about one person: their rows, then what adapters keep."""
+        erased = await self.store.forget(platform, user_id)
+        for hook in self.forget_hooks:
+            hook(platform, user_id)
+        return erased
 
     def help_lines(self, moderator: bool) -> list[tuple[str, str, bool]]:
         return [

@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from .announcements import AnnouncementRunner
+from .housekeeping import Housekeeping
 from .outbox import OutboxWorker, Pacing
 from .registry import Bot
 from .schedule import Scheduler
@@ -39,6 +40,7 @@ class DeliveryServices:
                         for platform, sender in bot.senders.items()}
         bot.announcer = self.runner  # /announce's Confirm wakes it
         self.scheduler = Scheduler(bot, lambda: tuple(bot.senders), self._wake_workers)
+        self.housekeeping = Housekeeping(bot)  # retention: at start-up, then daily
         self.tasks: list[asyncio.Task] = []
 
     def _wake_workers(self) -> None:
@@ -49,7 +51,8 @@ class DeliveryServices:
         self.runner.alert(text)
 
     def start(self) -> None:
-        jobs = [self.scheduler.run(self.stopping), self.runner.run(self.stopping)]
+        jobs = [self.scheduler.run(self.stopping), self.runner.run(self.stopping),
+                self.housekeeping.run(self.stopping)]
         jobs += [worker.run(self.stopping) for worker in self.workers.values()]
         self.tasks = [asyncio.create_task(job) for job in jobs]
 

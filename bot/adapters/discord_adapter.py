@@ -94,6 +94,7 @@ class DiscordAdapter(InteractionHandler):
     def __init__(self, bot: Bot, token: str, stop: asyncio.Event) -> None:
         super().__init__()
         self.bot, self._token, self._stop = bot, token, stop
+        bot.forget_hooks.append(self.forget_typed)
         self.failed = False
         self.connected = asyncio.Event()  # the gateway session is live
         self.ready = asyncio.Event()  # ... and every server's channels are cached
@@ -153,6 +154,8 @@ class DiscordAdapter(InteractionHandler):
 
     async def stop(self) -> None:
         self._stopping = True
+        if self.forget_typed in self.bot.forget_hooks:
+            self.bot.forget_hooks.remove(self.forget_typed)
         if self.client is not None:
             await self.client.close()
         if self._task is not None:

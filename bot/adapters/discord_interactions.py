@@ -76,6 +76,12 @@ class InteractionHandler:
         # What someone typed into a modal that had problems, to refill it when they reopen it.
         self._typed: OrderedDict[tuple[str, str], dict[str, str]] = OrderedDict()
 
+    def forget_typed(self, platform: str, user_id: str) -> None:
+        """Bot.forget_hooks: after /forget, nothing typed into a modal is kept to refill it."""
+        if platform == PLATFORM:
+            for key in [k for k in self._typed if k[0] == user_id]:
+                del self._typed[key]
+
     # Who and where --------------------------------------------------------------------------
 
     @staticmethod

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..core import Bold, Button, Reply
+from ..delivery import DMS_CLOSED
+from ..housekeeping import RETENTION
 from ..registry import STALE, Context, Router
 from .timefmt import moment
 
@@ -22,6 +24,27 @@ SETTINGS = "\n\nSettings: timezone {zone}, daily prompt time {time}"
 UNSET = "default"
 FORM = "\n\nAn unfinished {form} form with: {fields}"
 DONE = "\n\nDaily actions you marked done: {days}"
+PAUSED_BECAUSE = "\n  Paused because {why}."
+UNREACHABLE = ("\n\nYour private chat is marked unreachable since {when} ({why}): nothing is "
+               "sent to you there until you come back.")
+WHY = {
+    "blocked": "you blocked the bot",
+    DMS_CLOSED: "the platform would not let us send you direct messages",
+}
+WHY_OTHER = "messages to you could not be delivered"
+MESSAGES = "\n\nMessages to you that we keep a record of:"
+MESSAGE_KIND = "\n  {kind}: {counts}"
+KINDS = {"prompt": "Daily prompts", "closing": "Closing message", "reminder": "Event reminders",
+         "announcement": "Announcements"}
+KIND_OTHER = "Other messages"
+# Outbox states in the words /mydata uses. "uncertain": the request went out and may have
+# arrived, so it counts as sent.
+BUCKETS = (("{n} sent", ("delivered", "uncertain")),
+           ("{n} waiting to be sent", ("pending", "sending")))
+NOT_SENT = "{n} not sent"
+MESSAGES_KEPT = ("\n  (We delete the record of each message {days} days after it was sent or "
+                 "given up.)")
+WRITTEN = "\n\nAnnouncements you wrote (your name is kept with them): {ids}"
 FOOTER = "\n\nTo erase all of this, send /forget."
 CONFIRM = ("This erases everything we hold about you: your signature (the petition total drops), "
            "RSVPs, daily prompts, settings and any unfinished form. It can't be undone. Erase?")
@@ -37,6 +60,9 @@ WHAT = {
     "form_sessions": ("an unfinished form", "an unfinished form"),
     "actions_done": ("1 daily action marked done", "{n} daily actions marked done"),
     "outbox": ("1 message waiting to be sent to you", "{n} messages sent or waiting for you"),
+    "unreachable": ("the note that your private chat could not be reached",
+                    "the note that your private chat could not be reached"),
+    "announcements": ("your name on 1 announcement", "your name on {n} announcements"),
 }
 
 
@@ -62,9 +88,15 @@ async def mydata(ctx: Context):
             event = ctx.config.event(event_id)
             parts.append(f"\n  {event.title if event else event_id}")
     subscription = await store.subscription_of(user.platform, user.id)
+    held = await store.held_about(user.platform, user.id)
     if subscription:
         parts.append(SUBSCRIPTION.format(state=ACTIVE if subscription.active else PAUSED,
                                          when=moment(subscription.since, zone)))
+        if not subscription.active and held.paused_reason:
+            parts.append(PAUSED_BECAUSE.format(why=why(held.paused_reason)))
+    if held.unreachable:
+        reason, since = held.unreachable
+        parts.append(UNREACHABLE.format(when=moment(since, zone), why=why(reason)))
     settings = await store.settings_of(user.platform, user.id)
     if settings.timezone or settings.send_at:
         parts.append(SETTINGS.format(zone=settings.timezone or UNSET,
@@ -77,10 +109,35 @@ async def mydata(ctx: Context):
         given = ", ".join(f"{k} = {v if v is not None else NOT_GIVEN}"
                           for k, v in session.values.items()) or "no answers yet"
         parts.append(FORM.format(form=session.form_id, fields=given))
+    if held.messages:
+        parts.append(MESSAGES)
+        order = list(KINDS)
+        for kind, states in sorted(held.messages.items(), key=lambda item: (
+                order.index(item[0]) if item[0] in order else len(order), item[0])):
+            parts.append(MESSAGE_KIND.format(kind=KINDS.get(kind, KIND_OTHER),
+                                             counts=message_counts(states)))
+        parts.append(MESSAGES_KEPT.format(days=RETENTION.days))
+    if held.announcements:
+        parts.append(WRITTEN.format(ids=", ".join(f"#{i}" for i in held.announcements)))
     if len(parts) == 1:
         return Reply.of(NOTHING, private=True)
     parts.append(FOOTER)
     return Reply.of(*parts, private=True)
+
+
+def why(reason: str) -> str:
+    return WHY.get(reason, WHY_OTHER)
+
+
+def message_counts(states: dict[str, int]) -> str:
+    counts, left = [], dict(states)
+    for words, members in BUCKETS:
+        n = sum(left.pop(state, 0) for state in members)
+        if n:
+            counts.append(words.format(n=n))
+    if n := sum(left.values()):
+        counts.append(NOT_SENT.format(n=n))
+    return ", ".join(counts)
 
 
 @router.command("forget", private=True, keeps_form=True)
@@ -97,7 +154,7 @@ async def forget_pressed(ctx: Context):
         return Reply.of(KEPT, private=True)
     if payload != ("yes",):
         return Reply.of(STALE, private=True)
-    erased = await ctx.store.forget(ctx.user.platform, ctx.user.id)
+    erased = await ctx.bot.forget(ctx.user.platform, ctx.user.id)
     what = [(one if n == 1 else many).format(n=n)
             for table, (one, many) in WHAT.items() if (n := erased.get(table, 0))]
     if not what:

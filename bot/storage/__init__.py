@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -25,10 +25,27 @@ from .delivery import DeliveryStore, DuePrompt, OutboxRow  # noqa: F401 (re-expo
 from .migrations import MIGRATIONS
 from .people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
 from .petition import PetitionStore, Signature, SignResult  # noqa: F401
+from .retention import HeldAbout, RetentionStore  # noqa: F401 (re-exported)
 
+# Every table is in exactly one of these three (tests/test_privacy_trust.py enumerates the
+# schema and fails on a table in none): a new table needs a /forget rule or a reason it holds
+# nothing about a person.
 # Tables that hold rows about a person, keyed by (platform, user_id). /forget erases from each.
 PERSONAL_TABLES = ("signatures", "rsvps", "subscriptions", "user_settings", "form_sessions",
                    "outbox", "actions_done")
+# Tables about a person under another key; `forget` applies the rule.
+FORGET_RULES = {
+    "unreachable": "their private chat (its id is their user id): the row is deleted",
+    "announcements": "what they wrote stays (it went to many people); author id, name and "
+                     "private chat are blanked",
+}
+# Tables that hold no personal data.
+NOT_PERSONAL = {
+    "messages": "the text of prompts, reminders and announcements, the same for everyone",
+    "chat_subscriptions": "groups and channels subscribed as a whole, by chat id; no person",
+    "platform_state": "per-platform bookkeeping such as the hash of the synced commands",
+}
+OWNER_ONLY = 0o600  # the database, its -wal/-shm, backups and exports hold personal data
 
 
 class DatabaseTooNew(RuntimeError):
@@ -47,20 +64,42 @@ class Stats:
     subscribed_chats: int = 0
 
 
-class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore):
+def owner_only(path: Path) -> None:
+    """Create `path` if missing, readable and writable by its owner alone whatever the umask
+    (os.open's mode is filtered by the umask; chmod is not), and tighten an existing file."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, OWNER_ONLY)
+    try:
+        os.fchmod(fd, OWNER_ONLY)
+    finally:
+        os.close(fd)
+
+
+class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore, RetentionStore):
     """The one connection and its write lock; the domain methods come from one mixin per
-    concern (petition.py, people.py, delivery.py, announce.py)."""
+    concern (petition.py, people.py, delivery.py, announce.py, retention.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
         self.path = path
         self._write_lock = asyncio.Lock()
+        # Returns the moment before which an unfinished form counts as expired; a running bot
+        # sets it from its clock (app.open_bot), so a form read after its lifetime is absent
+        # even between purges. None (operator commands): forms never expire on read.
+        self.forms_expire_before: Callable[[], datetime] | None = None
 
     @classmethod
     async def open(cls, path: str | os.PathLike) -> Storage:
+        # Before SQLite creates anything: it gives the -wal and -shm files the database file's
+        # mode (on unix it copies it, past the umask), so all three are owner-only.
+        for name in (str(path), f"{path}-wal", f"{path}-shm"):
+            if name == str(path) or os.path.exists(name):
+                owner_only(Path(name))
         db = await aiosqlite.connect(str(path), isolation_level=None)  # we issue BEGIN ourselves
         try:
             db.row_factory = aiosqlite.Row
+            # Deleted rows are overwritten with zeros, not left in free space for anyone with
+            # the file (or a backup of it) to read.
+            await db.execute("PRAGMA secure_delete=ON")
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=5000")  # the backup command may hold a lock
@@ -125,7 +164,8 @@ class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore):
     # Privacy -------------------------------------------------------------------------------
 
     async def forget(self, platform: str, user_id: str) -> dict[str, int]:
-        """Erase every row about one person, in one transaction. Returns rows erased per table."""
+        """Erase every row about one person, in one transaction (see PERSONAL_TABLES and
+        FORGET_RULES). Returns rows erased (or blanked) per table."""
         erased = {}
         async with self.transaction() as db:
             for table in PERSONAL_TABLES:
@@ -135,12 +175,23 @@ class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore):
                 erased[table] = cursor.rowcount
             # Their private chat is addressed by their user id; a moderator's announcements
             # stay (they went to many people) but no longer say who wrote them.
-            await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
-                             (platform, user_id))
-            await db.execute(
+            cursor = await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
+                                      (platform, user_id))
+            erased["unreachable"] = cursor.rowcount
+            cursor = await db.execute(
                 "UPDATE announcements SET author_id = '', author_name = '', author_chat = ''"
                 " WHERE author_platform = ? AND author_id = ?", (platform, user_id))
+            erased["announcements"] = cursor.rowcount
+        await self.checkpoint()
         return erased
+
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the database and empty it, so erased rows (zeroed in the database
+        by secure_delete) do not live on as old page images in the -wal file. False if a
+        reader (a backup in progress) kept it from finishing; the next one catches up."""
+        async with self._write_lock:  # never inside one of our own transactions
+            row = await self._one("PRAGMA wal_checkpoint(TRUNCATE)")
+        return row is not None and row[0] == 0
 
     # Moderators ----------------------------------------------------------------------------
 
@@ -175,14 +226,24 @@ class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore):
 
     async def backup(self, target: str | os.PathLike) -> None:
         """Online backup through SQLite's backup API: consistent while the bot keeps writing.
-        Written next to the target and renamed, so a failed backup never leaves half a file."""
+        Written next to the target (owner-only, like the database) and renamed; on any failure
+        the partial copy is removed, so a failed backup leaves nothing behind."""
         target = Path(target)
         partial = target.with_name(target.name + ".partial")
-        partial.unlink(missing_ok=True)
-        async with aiosqlite.connect(str(partial)) as copy:
-            # The backup runs on our connection's thread. Were one of our own write
-            # transactions open, SQLite would answer BUSY and Python's backup loop would retry
-            # forever on the thread that must COMMIT: hold the write lock for the copy.
-            async with self._write_lock:
-                await self._db.backup(copy)
-        os.replace(partial, target)
+        leftovers = [partial, *(partial.with_name(partial.name + s) for s in ("-journal",
+                                                                               "-wal", "-shm"))]
+        for path in leftovers:
+            path.unlink(missing_ok=True)
+        try:
+            owner_only(partial)
+            async with aiosqlite.connect(str(partial)) as copy:
+                # The backup runs on our connection's thread. Were one of our own write
+                # transactions open, SQLite would answer BUSY and Python's backup loop would
+                # retry forever on the thread that must COMMIT: hold the write lock for it.
+                async with self._write_lock:
+                    await self._db.backup(copy)
+            os.replace(partial, target)
+        except BaseException:
+            for path in leftovers:
+                path.unlink(missing_ok=True)
+            raise

@@ -187,11 +187,24 @@ class PeopleStore:
     # Forms in progress ---------------------------------------------------------------------
 
     async def form_session(self, platform: str, user_id: str) -> FormSession | None:
+        """The person's unfinished form; one left longer than forms may live is deleted here
+        and reads as none (between purges too), so whoever comes back starts afresh."""
         row = await self._one(
-            "SELECT form_id, step, data FROM form_sessions WHERE platform = ? AND user_id = ?",
+            "SELECT form_id, step, data, updated_at FROM form_sessions"
+            " WHERE platform = ? AND user_id = ?",
             (platform, user_id),
         )
-        return FormSession(row[0], row[1], json.loads(row[2])) if row else None
+        if row is None:
+            return None
+        if self.forms_expire_before is not None:
+            cutoff = iso(self.forms_expire_before())
+            if row[3] < cutoff:
+                async with self.transaction() as db:
+                    await db.execute(
+                        "DELETE FROM form_sessions WHERE platform = ? AND user_id = ?"
+                        " AND updated_at < ?", (platform, user_id, cutoff))
+                return None
+        return FormSession(row[0], row[1], json.loads(row[2]))
 
     async def save_form_session(
         self, platform: str, user_id: str, session: FormSession, now: datetime

@@ -72,7 +72,10 @@ class PetitionStore:
             cursor = await db.execute(
                 "DELETE FROM signatures WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
-            return cursor.rowcount > 0
+        if cursor.rowcount > 0:
+            await self.checkpoint()  # the withdrawn email must not live on in the WAL
+            return True
+        return False
 
     async def signature_total(self) -> int:
         return await self._scalar("SELECT COUNT(*) FROM signatures")
