@@ -8,6 +8,7 @@ import os
 import sqlite3
 import stat
 from contextlib import closing, contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -172,7 +173,8 @@ async def seed_everything(bot, chat: MemoryChat) -> None:
                                            status="queued")
     ann = await store.announcement(author)
     message = await store.message(f"ann:{author}", "announcement", {"body": []}, now)
-    assert await store.enqueue_announcement(ann, message, ("telegram",), now) >= 1
+    assert await store.start_announcement(ann, message, ("telegram",), now + timedelta(days=1),
+                                          now) >= 1
     assert await store.mark_action_done("telegram", ADA_ID, "2027-06-01", now)
     await store.deactivate_recipient("telegram", ADA_ID, "blocked", now)  # the two above: gone
     reminder = await store.message("reminder:morning:day1", "reminder", {"body": []}, now)

@@ -48,14 +48,14 @@ async def sent_announcement(store, now) -> tuple[int, int]:
     a = await store.create_announcement("telegram", "42", "Mo Derator", "42", "Friday!", now)
     await store.update_announcement(a, expect=("draft",), audience="everyone", status="queued")
     message = await store.message(f"ann:{a}", "announcement", {"body": []}, now)
-    assert await store.enqueue_announcement(await store.announcement(a), message,
-                                            ("telegram",), now) == 2
+    assert await store.start_announcement(await store.announcement(a), message,
+                                          ("telegram",), now + timedelta(days=1), now) == 2
     for row in await store.pending_batch("telegram", now, 50):
         if row.message_id == message:
             assert await store.claim(row.id, now)
             await store.finish(row.id, "delivered" if row.user_id == ADA else "gone", now,
                                "" if row.user_id == ADA else "blocked")
-    await store.update_announcement(a, expect=("queued",), status="done", finished_at=now)
+    await store.update_announcement(a, expect=("sending",), status="done", finished_at=now)
     return a, message
 
 
