@@ -40,7 +40,7 @@ WHAT = {
 }
 
 
-@router.command("mydata", private=True, keeps_form=True)
+@router.command("mydata", private=True, keeps_form=True, deep_link_safe=True)
 async def mydata(ctx: Context):
     """See everything we store about you."""
     store, user, zone = ctx.store, ctx.user, ctx.config.zone
@@ -83,7 +83,7 @@ async def mydata(ctx: Context):
     return Reply.of(*parts, private=True)
 
 
-@router.command("forget", private=True, keeps_form=True)
+@router.command("forget", private=True, keeps_form=True, deep_link_safe=True)
 async def forget(ctx: Context):
     """Erase everything we store about you."""
     buttons = [[Button(YES, "forget", ("yes",)), Button(NO, "forget", ("no",))]]
