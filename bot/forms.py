@@ -3,13 +3,22 @@
 The state lives in SQLite (`form_sessions`), so a restart in the middle resumes at the same
 question. Every button carries (form id, step, choice): a button from an earlier question or
 another form no longer matches the stored session and changes nothing.
+
+A moderator form (FormSpec.moderator) holds only while its author is a moderator: rights are
+re-checked at its start, at every typed answer and button press, and at a modal's submit, since
+they can go between two steps (the config changed, a Discord DM carries no roles, the console
+restarted without --moderator). Refused: the form ends, nothing is stored or shown.
 """
 
 from __future__ import annotations
 
+import logging
+
 from .core import Button, Field, Form, FormRequest, Reply
-from .registry import STALE, Context, FormSpec, as_list
+from .registry import REFUSED, STALE, Context, FormSpec, as_list
 from .storage import FormSession
+
+log = logging.getLogger(__name__)
 
 ACTION = "form"
 DEFAULT, SKIP = "d", "s"
@@ -60,8 +69,21 @@ def _short(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def allowed(ctx: Context, spec: FormSpec) -> bool:
+    return not spec.moderator or ctx.bot.is_moderator(ctx.incoming)
+
+
+async def refuse(ctx: Context, spec: FormSpec) -> list:
+    """A moderator form from someone who is not (or no longer) a moderator: end it, say no."""
+    await ctx.store.end_form_session(ctx.user.platform, ctx.user.id, spec.id)
+    log.warning("refused moderator form %s on %s", spec.id, ctx.user.platform)
+    return [Reply.of(REFUSED.format(name=spec.command), private=True)]
+
+
 async def start(ctx: Context, request: FormRequest) -> list:
     spec = ctx.bot.forms[request.form_id]
+    if not allowed(ctx, spec):
+        return await refuse(ctx, spec)
     form = spec.build(ctx)
     user = ctx.user
     await ctx.store.save_form_session(
@@ -92,6 +114,8 @@ async def answer(ctx: Context, session: FormSession) -> list:
         await ctx.store.end_form_session(ctx.user.platform, ctx.user.id)
         return [Reply.of(STALE, private=True)]
     spec, form = found
+    if not allowed(ctx, spec):
+        return await refuse(ctx, spec)
     try:
         value = clean(form.fields[session.step], ctx.incoming.args)
     except ValueError as reason:
@@ -104,6 +128,8 @@ async def press(ctx: Context) -> list:
     user, payload = ctx.user, ctx.incoming.payload
     session = await ctx.store.form_session(user.platform, user.id)
     found = spec_for(ctx, session) if session else None
+    if found is not None and not allowed(ctx, found[0]):
+        return await refuse(ctx, found[0])
     if found is None or len(payload) != 3 or payload[:2] != (session.form_id, str(session.step)):
         return [Reply.of(STALE, private=True)]
     spec, form = found
@@ -141,6 +167,8 @@ async def submit_all(ctx: Context, form_id: str, raw: dict[str, str]) -> list:
     spec = ctx.bot.forms.get(form_id)
     if spec is None:
         return [Reply.of(STALE, private=True)]
+    if not allowed(ctx, spec):
+        return await refuse(ctx, spec)
     form = spec.build(ctx)
     values: dict[str, str | None] = {}
     problems = []

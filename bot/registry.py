@@ -53,6 +53,10 @@ class Command:
     moderator: bool
     private: bool = False  # asks for or shows personal data: never answered in a group
     keeps_form: bool = False  # may run in the middle of a form without setting it aside
+    # What a deep link (/start <name>) runs: the command itself when it changes nothing by
+    # itself (it reads, opens a form, or asks first), a question whose button does it, or None
+    # (the welcome). A link is anyone's to send, so it must never act for the person.
+    deep_link: Handler | None = None
 
     @property
     def description(self) -> str:
@@ -65,6 +69,7 @@ class FormSpec:
     command: str  # the command that starts it, named when the form is abandoned
     build: Callable[[Context], Form]
     submit: Callable[[Context, dict[str, str | None]], Awaitable[Result]]
+    moderator: bool = False  # re-checked at every step and at submit (bot/forms.py)
 
 
 class Router:
@@ -75,12 +80,17 @@ class Router:
 
     def command(
         self, name: str, *, moderator: bool = False, private: bool = False,
-        keeps_form: bool = False,
+        keeps_form: bool = False, deep_link_safe: bool = False,
+        confirm_deep_link: Handler | None = None,
     ):
+        """`deep_link_safe`: the command changes nothing by itself, so a deep link may run it;
+        `confirm_deep_link`: what a deep link shows instead (the question, with a button that
+        does it). With neither, a deep link to it shows the welcome."""
         def record(handler: Handler) -> Handler:
             if not inspect.getdoc(handler):
                 raise ValueError(f"/{name} needs a docstring: it is the command's help line")
-            self.commands[name] = Command(name, handler, moderator, private, keeps_form)
+            link = handler if deep_link_safe else confirm_deep_link
+            self.commands[name] = Command(name, handler, moderator, private, keeps_form, link)
             return handler
 
         return record
@@ -92,9 +102,10 @@ class Router:
 
         return record
 
-    def form(self, form_id: str, *, command: str, build: Callable[[Context], Form]):
+    def form(self, form_id: str, *, command: str, build: Callable[[Context], Form],
+             moderator: bool = False):
         def record(submit):
-            self.forms[form_id] = FormSpec(form_id, command, build, submit)
+            self.forms[form_id] = FormSpec(form_id, command, build, submit, moderator)
             return submit
 
         return record
@@ -219,7 +230,7 @@ class Bot:
         # A command in a group leaves the person's private form alone: the note would tell the
         # group what they were filling in.
         keeps = command.keeps_form or not (incoming.chat.is_direct or ephemeral)
-        notes = [] if keeps else await self._abandon_form(ctx)
+        notes = [] if keeps else await self.abandon_form(ctx)
         return notes + as_list(await command.handler(ctx))
 
     def go_private(self, platform: str, name: str) -> Reply:
@@ -227,7 +238,21 @@ class Bot:
         buttons = [[Button(OPEN_PRIVATE, url=link(name))]] if link else []
         return Reply.of(GO_PRIVATE.format(name=name), buttons=buttons)
 
-    async def _abandon_form(self, ctx: Context) -> list[Outgoing]:
+    def asks_moderator(self, incoming: Incoming) -> bool:
+        """Whether the answer to `incoming` depends on moderator rights: an adapter that has to
+        fetch those rights (a Discord DM carries no roles) fetches them only then."""
+        if incoming.kind == "command":
+            command = self.commands.get(incoming.name)
+            return command is not None and command.moderator
+        action = self.actions.get(incoming.name)
+        if action is not None:
+            return action.moderator
+        # A form's buttons, the button that opens a modal and a modal's submit name the form.
+        spec = self.forms.get(incoming.payload[0]) if incoming.payload else None
+        return spec is not None and spec.moderator
+
+    async def abandon_form(self, ctx: Context) -> list[Outgoing]:
+        """End the person's unfinished form, if any, with a note saying how to start it again."""
         user = ctx.incoming.user
         session = await self.store.form_session(user.platform, user.id)
         if session is None or not await self.store.end_form_session(user.platform, user.id):

@@ -10,7 +10,8 @@ Discord's rules that shape this module:
   not is fixed at defer time), so the defer says "ephemeral" whenever the answer may be
   personal, and a public defer is never filled with something private.
 - A modal can only be the first response, so a form opens at once from a button, with no
-  database work before it.
+  database work before it (a moderator form checks rights first: from memory, or a lookup
+  bounded by ack_budget when a DM carries no roles; see discord_roles.py).
 Everything personal is ephemeral in a server; in the bot's DMs nothing is (ephemeral DM
 messages vanish when the app reloads, and nobody else is there).
 """
@@ -38,9 +39,10 @@ from ..core import (
     decode_button,
 )
 from ..delivery import DMS_CLOSED
-from ..registry import APOLOGY, Bot, log_failure
+from ..registry import APOLOGY, REFUSED, Bot, log_failure
 from .discord_render import Message
 from .discord_replies import FormBuilder, open_modal, send_answer, send_messages
+from .discord_roles import RoleMemory
 from .discord_views import MODAL_PREFIX, OPEN_FORM, modal_values
 
 log = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ DMS_CLOSED_NOTICE = (
 )
 PAUSED = "Your daily prompts are paused. Send /subscribe to start them again."
 
-Work = Callable[[], Awaitable[list[Outgoing]]]
+Work = Callable[[Incoming], Awaitable[list[Outgoing]]]
 
 
 class InteractionHandler:
@@ -75,6 +77,8 @@ class InteractionHandler:
     def __init__(self) -> None:
         # What someone typed into a modal that had problems, to refill it when they reopen it.
         self._typed: OrderedDict[tuple[str, str], dict[str, str]] = OrderedDict()
+        # Server roles, for moderators who act in the bot's DMs (which carry none).
+        self.roles = RoleMemory()
 
     def forget_typed(self, platform: str, user_id: str) -> None:
         """Bot.forget_hooks: after /forget, nothing typed into a modal is kept to refill it."""
@@ -88,16 +92,9 @@ class InteractionHandler:
     def user_ref(interaction: discord.Interaction) -> UserRef:
         return UserRef(PLATFORM, str(interaction.user.id), interaction.user.display_name)
 
-    @staticmethod
-    def role_ids(interaction: discord.Interaction) -> tuple[str, ...]:
-        member = interaction.user
-        if not isinstance(member, discord.Member):
-            return ()
-        # The role ids exactly as the interaction carries them: Member.roles drops any role
-        # not (yet) in the guild cache, which would refuse a moderator for a cache miss.
-        raw = getattr(member, "_roles", None)
-        ids = [int(r) for r in raw] if raw is not None else [r.id for r in member.roles]
-        return tuple(str(r) for r in ids)
+    def role_ids(self, interaction: discord.Interaction) -> tuple[str, ...]:
+        """As the interaction carries them; in a DM, those its person had lately in a server."""
+        return self.roles.role_ids(interaction)
 
     @staticmethod
     def person_chat(interaction: discord.Interaction) -> ChatRef:
@@ -171,10 +168,12 @@ class InteractionHandler:
         incoming = Incoming("action", user, self.person_chat(interaction), name=OPEN_FORM,
                             payload=(form_id,), role_ids=self.role_ids(interaction))
 
-        async def work() -> list[Outgoing]:
+        async def work(incoming: Incoming) -> list[Outgoing]:
             ctx = self.bot.context(incoming)
             spec = self.bot.forms.get(form_id)
-            problems = spec is not None and has_problems(spec.build(ctx), raw)
+            # Nothing typed into a form this person may not submit is kept to refill it.
+            problems = (spec is not None and forms.allowed(ctx, spec)
+                        and has_problems(spec.build(ctx), raw))
             out = await forms.submit_all(ctx, form_id, raw)
             key = (user.id, form_id)
             self._typed.pop(key, None)
@@ -192,6 +191,20 @@ class InteractionHandler:
 
     async def open_form(self, interaction: discord.Interaction, form_id: str) -> None:
         """Discord: a modal must be the first response, so nothing slow happens before it."""
+        spec = self.bot.forms.get(form_id)
+        if spec is not None and spec.moderator:  # refused before it opens, not at its submit
+            incoming = Incoming("action", self.user_ref(interaction),
+                                self.person_chat(interaction), name=OPEN_FORM,
+                                payload=(form_id,), role_ids=self.role_ids(interaction))
+            incoming = await self.roles.with_rights(self.bot, interaction, incoming,
+                                                    timeout=self.ack_budget)
+            if not self.bot.is_moderator(incoming):
+                log.warning("refused moderator form %s on %s", form_id, PLATFORM)
+                visible = interaction.guild_id is not None
+                refused = Message(REFUSED.format(name=spec.command))
+                await send_messages(interaction, [(refused, visible)], personal=visible,
+                                    in_place=False, deferred=False)
+                return
         form = self.form_builder(interaction)(form_id)
         if form is None:  # apologise: never leave a press unanswered
             visible = interaction.guild_id is not None
@@ -206,11 +219,13 @@ class InteractionHandler:
     async def answer(self, interaction: discord.Interaction, incoming: Incoming, *,
                      personal: bool, in_place: bool = False, work: Work | None = None) -> None:
         async def run() -> list[Outgoing]:
+            # A DM carries no roles: looked up here, where a slow answer is deferred.
+            checked = await self.roles.with_rights(self.bot, interaction, incoming)
             notice = await self.pause_notice(incoming.user.id)
             if work is not None:
-                out = await work()
+                out = await work(checked)
             else:
-                out = await self.bot.handle(incoming, modal=True, ephemeral=True)
+                out = await self.bot.handle(checked, modal=True, ephemeral=True)
             # After the answer: it must not take the place of an updated message or of the
             # deferred "thinking…" one.
             return list(out) + ([notice] if notice else [])

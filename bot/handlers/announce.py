@@ -102,7 +102,7 @@ async def announce(ctx: Context):
     return await draft(ctx, text)
 
 
-@router.form("announce", command="announce", build=lambda ctx: Form(
+@router.form("announce", command="announce", moderator=True, build=lambda ctx: Form(
     "announce", "announcement", (Field("text", "Announcement", TEXT_PROMPT, max_length=4096),)))
 async def composed(ctx: Context, values: dict):
     return await draft(ctx, values["text"])
@@ -189,10 +189,16 @@ async def pressed(ctx: Context):
     if a is None or len(payload) < 2:
         return Reply.of(STALE, private=True)
     step, value = payload[1], payload[2] if len(payload) > 2 else None
+    # Who may press, before any branch (and not only in the registry: the handler stands on
+    # its own). Cancel: any moderator (the author among them), so another can stop a mistake;
+    # every other step: only the author, while still a moderator. Supporters never.
+    moderator = ctx.bot.is_moderator(ctx.incoming)
+    mine = (a.author_platform, a.author_id) == (ctx.user.platform, ctx.user.id)
+    if not moderator or (step != "cancel" and not mine):
+        return Reply.of(STALE, private=True)
     if step == "cancel":
         return await cancel(ctx, a)
-    mine = (a.author_platform, a.author_id) == (ctx.user.platform, ctx.user.id)
-    if not mine or a.status != "draft":
+    if a.status != "draft":
         return Reply.of(STALE, private=True)
     if step == "aud" and value in ("everyone", "chats"):
         await store.update_announcement(a.id, expect=("draft",), audience=value, event_id=None)
@@ -218,7 +224,7 @@ async def pressed(ctx: Context):
     return Reply.of(STALE, private=True)
 
 
-@router.form("announce_time", command="announce", build=lambda ctx: Form(
+@router.form("announce_time", command="announce", moderator=True, build=lambda ctx: Form(
     "announce_time", "announcement time", (Field(
         "when", "Time", TIME_PROMPT.format(zone=ctx.config.campaign.timezone), max_length=16,
         validate=_validate_when_factory(ctx)),)))

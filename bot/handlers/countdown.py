@@ -50,13 +50,13 @@ def action_for(config: Config, today: date) -> Reply:
     return Reply.of(*parts)
 
 
-@router.command("countdown")
+@router.command("countdown", deep_link_safe=True)
 async def countdown(ctx: Context):
     """How long is left until the campaign deadline."""
     return countdown_reply(ctx.config, ctx.now)
 
 
-@router.command("today")
+@router.command("today", deep_link_safe=True)
 async def today(ctx: Context):
     """Today's action: one thing you can do today."""
     return action_reply(ctx.config, ctx.now, await user_zone(ctx))

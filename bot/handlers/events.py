@@ -88,7 +88,7 @@ async def event_list(ctx: Context, note: str | None = None) -> Reply:
     return Reply.of(*parts, buttons=buttons, private=True)
 
 
-@router.command("rsvp")
+@router.command("rsvp", deep_link_safe=True)
 async def rsvp(ctx: Context):
     """RSVP for the Week of Action events (and see yours)."""
     return await event_list(ctx)

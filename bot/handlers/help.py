@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ..core import Bold, Link, Reply
-from ..registry import Context, Router
+from dataclasses import replace
+
+from ..core import Bold, Button, FormRequest, Link, Reply
+from ..registry import STALE, Context, Router, as_list
 
 router = Router()
 tail = Router()  # listed last in /help, after the campaign commands
@@ -11,6 +13,8 @@ tail = Router()  # listed last in /help, after the campaign commands
 MODERATOR_HEADING = "For moderators:"
 NOTHING_TO_CANCEL = "There's nothing to cancel."
 CANCELLED = "Cancelled. Nothing you typed in that form was kept."
+ASK_CANCEL = "Stop filling in your {title}? Nothing you typed in it will be kept."
+YES_CANCEL = "Yes, stop it"
 
 
 def help_reply(ctx: Context) -> Reply:
@@ -28,36 +32,75 @@ def help_reply(ctx: Context) -> Reply:
     return Reply.of(*parts)
 
 
-@router.command("start")
+# keeps_form: a deep link is anyone's to send, so following one must not end the form someone
+# is filling in; start() sets it aside itself only when the link opens another form.
+@router.command("start", keeps_form=True)
 async def start(ctx: Context):
     """Welcome, and what this campaign asks of you."""
-    # Deep links (t.me/<bot>?start=sign) arrive as "/start sign": run that supporter command.
+    # Deep links (t.me/<bot>?start=sign) arrive as "/start sign". A link changes nothing by
+    # itself: it runs a command that only reads, opens a form or asks first, and for one that
+    # would act (subscribe, unsubscribe, cancel) it shows the question; the press acts.
     target = ctx.incoming.args.strip().lower()
     command = ctx.bot.commands.get(target)
-    if command and not command.moderator and target != "start":
-        if command.private and not ctx.incoming.chat.is_direct:  # "/start mydata" in a group
-            return ctx.bot.go_private(ctx.user.platform, target)
-        return await command.handler(ctx)
-    return help_reply(ctx)
+    direct = ctx.incoming.chat.is_direct
+    if not target:  # plain /start, typed: like any command, it sets an open form aside
+        return (await ctx.bot.abandon_form(ctx) if direct else []) + [help_reply(ctx)]
+    if command is None or command.moderator or command.deep_link is None:
+        return help_reply(ctx)
+    if command.private and not direct:  # "/start mydata" in a group
+        return ctx.bot.go_private(ctx.user.platform, target)
+    # As if the command had been typed alone: "/start settings" is /settings, not a usage error.
+    linked = replace(ctx, incoming=replace(ctx.incoming, name=target, args=""))
+    out = as_list(await command.deep_link(linked))
+    if direct and not command.keeps_form and any(isinstance(o, FormRequest) for o in out):
+        out = await ctx.bot.abandon_form(ctx) + out
+    return out
 
 
-@router.command("help")
+@router.command("help", deep_link_safe=True)
 async def help_(ctx: Context):
     """Every command, one line each."""
     return help_reply(ctx)
 
 
-@tail.command("donate")
+@tail.command("donate", deep_link_safe=True)
 async def donate(ctx: Context):
     """Support the campaign with a donation."""
     campaign = ctx.config.campaign
     return Reply.of(campaign.donate_text, "\n", Link("Donate here", campaign.donate_url))
 
 
-@tail.command("cancel", keeps_form=True)
+async def ask_cancel(ctx: Context):
+    """What a deep link to /cancel shows: the question; the button ends the form."""
+    user = ctx.user
+    session = await ctx.store.form_session(user.platform, user.id)
+    spec = ctx.bot.forms.get(session.form_id) if session else None
+    if spec is None:
+        return Reply.of(NOTHING_TO_CANCEL, private=True)
+    title = spec.build(ctx).title
+    return Reply.of(ASK_CANCEL.format(title=title), private=True,
+                    buttons=[[Button(YES_CANCEL, "cancel", (spec.id,))]])
+
+
+@tail.command("cancel", keeps_form=True, confirm_deep_link=ask_cancel)
 async def cancel(ctx: Context):
     """Stop filling in a form; nothing you typed is kept."""
+    if not ctx.incoming.chat.is_direct:
+        # Forms are filled in privately. In a group, say the same to everyone, form or not,
+        # and leave it alone: the group must not learn, or end, what someone does in private.
+        return ctx.bot.go_private(ctx.user.platform, "cancel")
     user = ctx.user
     if await ctx.store.end_form_session(user.platform, user.id):
+        return Reply.of(CANCELLED, private=True)
+    return Reply.of(NOTHING_TO_CANCEL, private=True)
+
+
+@tail.action("cancel")
+async def cancel_pressed(ctx: Context):
+    # Only the form the question was about: a later one, started since, is not ended by it.
+    payload, user = ctx.incoming.payload, ctx.user
+    if len(payload) != 1 or payload[0] not in ctx.bot.forms or not ctx.incoming.chat.is_direct:
+        return Reply.of(STALE, private=True)
+    if await ctx.store.end_form_session(user.platform, user.id, payload[0]):
         return Reply.of(CANCELLED, private=True)
     return Reply.of(NOTHING_TO_CANCEL, private=True)

@@ -69,7 +69,7 @@ async def already_signed(ctx: Context) -> Reply | None:
                                 total=plural(total, "signature")))
 
 
-@router.command("sign", private=True)
+@router.command("sign", private=True, deep_link_safe=True)
 async def sign(ctx: Context):
     """Sign the petition."""
     existing = await already_signed(ctx)
@@ -101,7 +101,7 @@ async def signed(ctx: Context, values: dict):
     return Reply.of(text, UPDATES if signature.wants_updates else "", NEXT, private=True)
 
 
-@router.command("unsign", private=True)
+@router.command("unsign", private=True, deep_link_safe=True)
 async def unsign(ctx: Context):
     """Withdraw your signature from the petition."""
     signature = await ctx.store.signature_of(ctx.user.platform, ctx.user.id)

@@ -66,7 +66,7 @@ WHAT = {
 }
 
 
-@router.command("mydata", private=True, keeps_form=True)
+@router.command("mydata", private=True, keeps_form=True, deep_link_safe=True)
 async def mydata(ctx: Context):
     """See everything we store about you."""
     store, user, zone = ctx.store, ctx.user, ctx.config.zone
@@ -140,7 +140,7 @@ def message_counts(states: dict[str, int]) -> str:
     return ", ".join(counts)
 
 
-@router.command("forget", private=True, keeps_form=True)
+@router.command("forget", private=True, keeps_form=True, deep_link_safe=True)
 async def forget(ctx: Context):
     """Erase everything we store about you."""
     buttons = [[Button(YES, "forget", ("yes",)), Button(NO, "forget", ("no",))]]

@@ -42,6 +42,15 @@ DONE_LABEL, STOP_LABEL = "Done ✓", "Stop daily prompts"
 DONE = "Thank you for taking action today!"
 ALREADY_DONE = "You already marked this day's action as done. Thank you!"
 STOPPED = "Daily prompts stopped. /subscribe brings them back."
+# What a deep link (t.me/<bot>?start=subscribe) shows: a link is anyone's to send, so only
+# the press subscribes or unsubscribes.
+ASK_SUBSCRIBE = "Get the countdown and the day's action every day at {time} ({zone})?"
+ASK_CHAT_SUBSCRIBE = ("Post the countdown and the day's action in this chat every day at "
+                      "{time} ({zone})?")
+ASK_UNSUBSCRIBE = "Stop your daily prompts?"
+ASK_CHAT_UNSUBSCRIBE = "Stop this chat's daily post?"
+YES_SUBSCRIBE, YES_CHAT_SUBSCRIBE = "Yes, subscribe me", "Yes, post it here"
+YES_UNSUBSCRIBE, YES_CHAT_UNSUBSCRIBE = "Yes, stop them", "Yes, stop it"
 GROUP_STOP = ("Only the people who manage this chat can stop its daily post. To stop your own "
               "prompts, send /unsubscribe in a private chat.")
 
@@ -74,7 +83,24 @@ async def chat_subscription(ctx: Context, on: bool):
     return Reply.of(CHAT_NOT_SUBSCRIBED)
 
 
-@router.command("subscribe")
+async def ask_subscribe(ctx: Context) -> Reply:
+    if ctx.incoming.chat.is_direct:
+        zone, time, _, _ = await effective(ctx)
+        question, label = ASK_SUBSCRIBE.format(time=time, zone=zone), YES_SUBSCRIBE
+    else:
+        question = ASK_CHAT_SUBSCRIBE.format(time=ctx.config.prompts.send_at,
+                                             zone=ctx.config.campaign.timezone)
+        label = YES_CHAT_SUBSCRIBE
+    return Reply.of(question, buttons=[[Button(label, "subscribe")]])
+
+
+async def ask_unsubscribe(ctx: Context) -> Reply:
+    direct = ctx.incoming.chat.is_direct
+    return Reply.of(ASK_UNSUBSCRIBE if direct else ASK_CHAT_UNSUBSCRIBE, buttons=[[Button(
+        YES_UNSUBSCRIBE if direct else YES_CHAT_UNSUBSCRIBE, "unsubscribe")]])
+
+
+@router.command("subscribe", confirm_deep_link=ask_subscribe)
 async def subscribe(ctx: Context):
     """Get the countdown and the day's action every day."""
     user, chat = ctx.user, ctx.incoming.chat
@@ -85,7 +111,7 @@ async def subscribe(ctx: Context):
     return Reply.of((SUBSCRIBED if created else ALREADY).format(time=time, zone=zone), HOW)
 
 
-@router.command("unsubscribe")
+@router.command("unsubscribe", confirm_deep_link=ask_unsubscribe)
 async def unsubscribe(ctx: Context):
     """Stop the daily prompts."""
     if not ctx.incoming.chat.is_direct:
@@ -95,7 +121,18 @@ async def unsubscribe(ctx: Context):
     return Reply.of(NOT_SUBSCRIBED)
 
 
-@router.command("settings", private=True)
+@router.action("subscribe")
+async def subscribe_pressed(ctx: Context):
+    # The press does what typing the command does (in a group: for its admins only).
+    return await subscribe(ctx) if not ctx.incoming.payload else Reply.of(STALE, private=True)
+
+
+@router.action("unsubscribe")
+async def unsubscribe_pressed(ctx: Context):
+    return await unsubscribe(ctx) if not ctx.incoming.payload else Reply.of(STALE, private=True)
+
+
+@router.command("settings", private=True, deep_link_safe=True)
 async def settings(ctx: Context):
     """Your timezone and the time of your daily prompt."""
     words = ctx.incoming.args.split(maxsplit=1)

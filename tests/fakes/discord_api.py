@@ -17,7 +17,10 @@ and sends `Via` with 429s (discord.py treats a 429 without it as a Cloudflare ba
 Like Discord, the first follow-up after a "thinking" defer fills the deferred message and keeps
 its visibility, whatever flags the follow-up asks for.
 
-Test knobs: `closed_dms` (user id -> 50007 or 50278), `fail(...)` (429s, 5xx, any status, or a
+Test knobs: `closed_dms` (user id -> 50007 or 50278), `members` (user id -> the role ids they
+hold in the server: GET /guilds/{id}/members/{user} answers them, and anyone not in it gets 404
+10007 Unknown Member; an interaction in the server records its member's roles there, since only
+a member can send one), `fail(...)` (429s, 5xx, any status, or a
 delay), `close_gateway(4000)` (forces a resume; events sent meanwhile are replayed, as Discord
 does), `refuse_resume` (the resume fails with INVALID_SESSION: the client identifies again and
 discord.py fires on_ready a second time). Interactions are injected over the gateway with
@@ -205,6 +208,7 @@ class FakeDiscord:
         self.messages: dict[str, dict[str, Any]] = {}
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: dict[str, int] = {}  # user id -> 50007 or 50278
+        self.members: dict[str, tuple[str, ...]] = {}  # user id -> role ids in the server
         self.faults: list[Fault] = []
         # (method, path, status, code) of every request refused other than by `fail`: tests
         # assert there are none unless they provoked them (the adapter only logs these).
@@ -436,6 +440,7 @@ class FakeDiscord:
             "attachment_size_limit": 8388608,
         }
         if guild:
+            self.members[user_id] = tuple(roles)
             channel_id = channel_id or self.channel_id
             payload.update(guild_id=self.guild_id, guild_locale="en-US", context=0,
                            authorizing_integration_owners={"0": self.guild_id},
@@ -542,6 +547,8 @@ class FakeDiscord:
             return self._callback(m.group(1), m.group(2), body)
         if m := re.fullmatch(rf"/webhooks/{app}/([^/]+)(?:/messages/(@original|\d+))?", path):
             return self._webhook(method, m.group(1), m.group(2), body)
+        if method == "GET" and (m := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", path)):
+            return self._member(m.group(1), m.group(2))
         if method == "POST" and path == "/users/@me/channels":
             return self._open_dm(body)
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
@@ -677,6 +684,16 @@ class FakeDiscord:
                 return invalid(problems)
             return json_response(200, self._public(self._edit(message, body)))
         return error(405, 0, "405: Method Not Allowed")
+
+    def _member(self, guild_id: str, user_id: str) -> web.Response:
+        if guild_id != self.guild_id:
+            return error(404, 10004, "Unknown Guild")
+        roles = self.members.get(user_id)
+        if roles is None:
+            return error(404, 10007, "Unknown Member")
+        return json_response(200, {"user": user_payload(user_id, "Someone"), "roles": list(roles),
+                                   "nick": None, "avatar": None, "joined_at": now_iso(),
+                                   "deaf": False, "mute": False, "flags": 0, "pending": False})
 
     def _dm_channel(self, user_id: str) -> str:
         if user_id not in self.dm_channels:
