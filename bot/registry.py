@@ -16,6 +16,7 @@ from typing import Awaitable, Callable, Iterable
 
 from .config import Config
 from .core import Button, Clock, Form, FormRequest, Incoming, Outgoing, Reply
+from .flood import FloodGuard
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class Bot:
         # platform -> function(Reply) -> length as the platform counts it, for refusing an
         # announcement that would not fit (adapters register exact ones; see handlers/announce).
         self.measures: dict[str, Callable[[Reply], int]] = {}
+        self.flood = FloodGuard()  # per-person limits (bot/flood.py); a test may set its own
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Command] = {}
         self.forms: dict[str, FormSpec] = {}
@@ -176,6 +178,11 @@ class Bot:
         commands may run there; otherwise they are sent to a private chat."""
         from . import forms  # forms needs Context/STALE from this module
 
+        # Someone flooding the bot is slowed before anything is read or written for them.
+        slowed = self.flood.answer(incoming, self.clock.now(), answer_every=ephemeral,
+                                   moderator=self.is_moderator(incoming))
+        if slowed is not None:
+            return list(slowed)
         ctx = self.context(incoming)
         try:
             if incoming.kind == "command":

@@ -14,9 +14,12 @@ from .common import iso
 # A signature's number is its place among the signatures that stand: how many, itself
 # included, were signed no later than it. The row id is not it: AUTOINCREMENT never reuses an
 # id, so after withdrawals the ids run ahead of the count (200 sign/unsign rounds would make a
-# lone signer "#201"), and their gaps would show how many withdrew.
+# lone signer "#201"), and their gaps would show how many withdrew. Counted as the total less
+# those signed after: a new signer is last, so signing costs no scan (a whole COUNT(*) is one
+# b-tree count), and only an early signer's /mydata pays for counting the rows after them.
 WITH_NUMBER = (
-    "SELECT s.*, (SELECT COUNT(*) FROM signatures t WHERE t.id <= s.id) AS number"
+    "SELECT s.*, (SELECT COUNT(*) FROM signatures) AS total, (SELECT COUNT(*) FROM signatures)"
+    " - (SELECT COUNT(*) FROM signatures t WHERE t.id > s.id) AS number"
     " FROM signatures s WHERE s.platform = ? AND s.user_id = ?"
 )
 
@@ -71,10 +74,8 @@ class PetitionStore:
             )
             created = cursor.rowcount == 1
             async with db.execute(WITH_NUMBER, (platform, user_id)) as rows:
-                signature = _signature(await rows.fetchone())
-            async with db.execute("SELECT COUNT(*) FROM signatures") as rows:
-                total = (await rows.fetchone())[0]
-        return SignResult(signature, created, total)
+                row = await rows.fetchone()
+        return SignResult(_signature(row), created, row["total"])
 
     async def signature_of(self, platform: str, user_id: str) -> Signature | None:
         row = await self._one(WITH_NUMBER, (platform, user_id))
