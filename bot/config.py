@@ -11,7 +11,7 @@ import tomllib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from .validation import is_timezone
+
 DEFAULT_CONFIG = "config.toml"
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -40,9 +42,9 @@ class ConfigError(Exception):
 
 
 def _timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a directory
+    # The same list /settings accepts: IANA names only, not `localtime` (whatever zone the host
+    # happens to be in) or `Factory`, which ZoneInfo would load.
+    if not is_timezone(name):
         raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/London)")
     return name
 

@@ -16,6 +16,7 @@ from typing import Awaitable, Callable, Iterable
 
 from .config import Config
 from .core import Button, Clock, Form, FormRequest, Incoming, Outgoing, Reply
+from .flood import FloodGuard
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ class Bot:
         # adapter keeps about people outside the database (say, what they typed into a form
         # it refills) registers here and forgets it too.
         self.forget_hooks: list[Callable[[str, str], None]] = []
+        self.flood = FloodGuard()  # per-person limits (bot/flood.py); a test may set its own
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Command] = {}
         self.forms: dict[str, FormSpec] = {}
@@ -198,6 +200,11 @@ class Bot:
         commands may run there; otherwise they are sent to a private chat."""
         from . import forms  # forms needs Context/STALE from this module
 
+        # Someone flooding the bot is slowed before anything is read or written for them.
+        slowed = self.flood.answer(incoming, self.clock.now(), answer_every=ephemeral,
+                                   moderator=self.is_moderator(incoming))
+        if slowed is not None:
+            return list(slowed)
         ctx = self.context(incoming)
         try:
             if incoming.kind == "command":

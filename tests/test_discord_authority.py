@@ -183,3 +183,20 @@ async def test_a_role_taken_away_in_the_server_stops_counting_in_dms(adapter, fa
     pressed = await fake.press(message, cancel_id, user_id=ROLE_MODERATOR)
     assert STALE in text(await answer(fake, pressed))
     assert announcements(dconfig) == [(1, ROLE_MODERATOR, "queued")]
+
+
+# Per-person limits reach modal submits too (issue 8, item 15) ----------------------------------
+
+@bounded(30)
+async def test_a_flood_of_modal_submits_is_slowed(adapter, fake, dconfig):
+    # A modal submit goes to the core without Bot.handle: the adapter asks the limit itself.
+    from bot.flood import SLOW_DOWN, FloodGuard
+
+    adapter.bot.flood = FloodGuard(per_minute=2)
+    for _ in range(2):
+        await answer(fake, await fake.submit("$form:sign", {"name": "Ada", "email": "",
+                                                            "postcode": ""}, user_id="1001"))
+    slowed = await answer(fake, await fake.submit(
+        "$form:sign", {"name": "Ada", "email": "", "postcode": ""}, user_id="1001"))
+    assert text(slowed) == SLOW_DOWN
+    assert slowed[0]["flags"] & EPHEMERAL

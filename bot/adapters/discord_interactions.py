@@ -169,6 +169,13 @@ class InteractionHandler:
                             payload=(form_id,), role_ids=self.role_ids(interaction))
 
         async def work(incoming: Incoming) -> list[Outgoing]:
+            # A modal submit reaches the core without Bot.handle, so the per-person limit is
+            # asked here; Discord must answer every event, so the notice comes every time.
+            slowed = self.bot.flood.answer(incoming, self.bot.clock.now(),
+                                           moderator=self.bot.is_moderator(incoming),
+                                           answer_every=True)
+            if slowed is not None:
+                return list(slowed)
             ctx = self.bot.context(incoming)
             spec = self.bot.forms.get(form_id)
             # Nothing typed into a form this person may not submit is kept to refill it.

@@ -11,9 +11,22 @@ import aiosqlite
 from .common import iso
 
 
+# A signature's number is its place among the signatures that stand: how many, itself
+# included, were signed no later than it. The row id is not it: AUTOINCREMENT never reuses an
+# id, so after withdrawals the ids run ahead of the count (200 sign/unsign rounds would make a
+# lone signer "#201"), and their gaps would show how many withdrew. Counted as the total less
+# those signed after: a new signer is last, so signing costs no scan (a whole COUNT(*) is one
+# b-tree count), and only an early signer's /mydata pays for counting the rows after them.
+WITH_NUMBER = (
+    "SELECT s.*, (SELECT COUNT(*) FROM signatures) AS total, (SELECT COUNT(*) FROM signatures)"
+    " - (SELECT COUNT(*) FROM signatures t WHERE t.id > s.id) AS number"
+    " FROM signatures s WHERE s.platform = ? AND s.user_id = ?"
+)
+
+
 @dataclass(frozen=True)
 class Signature:
-    number: int
+    number: int  # the place among the signatures that stand, never the row id
     platform: str
     user_id: str
     name: str | None
@@ -48,7 +61,9 @@ class PetitionStore:
         consent_version: str,
         now: datetime,
     ) -> SignResult:
-        """Store a signature once; signing again returns the existing one unchanged."""
+        """Store a signature once; signing again returns the existing one unchanged. The
+        number and total are read in the same transaction, so a signer is told a number that
+        counts them and everyone before them, and a total that is at least that number."""
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO signatures (platform, user_id, name, email, postcode, wants_updates,"
@@ -58,13 +73,12 @@ class PetitionStore:
                  consent_version, iso(now)),
             )
             created = cursor.rowcount == 1
-        signature = await self.signature_of(platform, user_id)
-        return SignResult(signature, created, await self.signature_total())
+            async with db.execute(WITH_NUMBER, (platform, user_id)) as rows:
+                row = await rows.fetchone()
+        return SignResult(_signature(row), created, row["total"])
 
     async def signature_of(self, platform: str, user_id: str) -> Signature | None:
-        row = await self._one(
-            "SELECT * FROM signatures WHERE platform = ? AND user_id = ?", (platform, user_id)
-        )
+        row = await self._one(WITH_NUMBER, (platform, user_id))
         return _signature(row) if row else None
 
     async def withdraw(self, platform: str, user_id: str) -> bool:
@@ -81,8 +95,9 @@ class PetitionStore:
         return await self._scalar("SELECT COUNT(*) FROM signatures")
 
     async def iter_signatures(self, batch: int = 500) -> AsyncIterator[Signature]:
-        """Every signature in signing order, read in batches so memory stays flat."""
-        last = 0
+        """Every signature in signing order, read in batches so memory stays flat, numbered
+        1, 2, 3... as /mydata numbers them (ordered by id, the place is the running count)."""
+        last, number = 0, 0
         while True:
             rows = await self._all(
                 "SELECT * FROM signatures WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
@@ -90,13 +105,14 @@ class PetitionStore:
             if not rows:
                 return
             for row in rows:
-                yield _signature(row)
+                number += 1
+                yield _signature(row, number)
             last = rows[-1]["id"]
 
 
-def _signature(row: aiosqlite.Row) -> Signature:
+def _signature(row: aiosqlite.Row, number: int | None = None) -> Signature:
     return Signature(
-        number=row["id"],
+        number=row["number"] if number is None else number,
         platform=row["platform"],
         user_id=row["user_id"],
         name=row["name"],
