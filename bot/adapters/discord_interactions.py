@@ -81,8 +81,10 @@ class InteractionHandler:
         self.roles = RoleMemory()
 
     def forget_typed(self, platform: str, user_id: str) -> None:
-        """Bot.forget_hooks: after /forget, nothing typed into a modal is kept to refill it."""
+        """Bot.forget_hooks: after /forget, nothing typed into a modal is kept to refill it,
+        nor the roles remembered for the person."""
         if platform == PLATFORM:
+            self.roles.forget(user_id)
             for key in [k for k in self._typed if k[0] == user_id]:
                 del self._typed[key]
 
