@@ -21,10 +21,11 @@ import aiosqlite
 
 from .announce import Announcement, AnnouncementStore  # noqa: F401 (re-exported)
 from .common import iso  # noqa: F401 (re-exported)
-from .delivery import DeliveryStore, DuePrompt, OutboxRow  # noqa: F401 (re-exported)
+from .delivery import DeliveryStore, OutboxRow  # noqa: F401 (re-exported)
 from .migrations import MIGRATIONS
 from .people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
 from .petition import PetitionStore, Signature, SignResult  # noqa: F401
+from .planning import DuePrompt, PlanningStore  # noqa: F401 (re-exported)
 
 # Tables that hold rows about a person, keyed by (platform, user_id). /forget erases from each.
 PERSONAL_TABLES = ("signatures", "rsvps", "subscriptions", "user_settings", "form_sessions",
@@ -45,11 +46,12 @@ class Stats:
     rsvps: dict[str, int]
     active_subscribers: int
     subscribed_chats: int = 0
+    expired: int = 0  # messages that expired before they could be sent
 
 
-class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore):
+class Storage(PetitionStore, PeopleStore, PlanningStore, DeliveryStore, AnnouncementStore):
     """The one connection and its write lock; the domain methods come from one mixin per
-    concern (petition.py, people.py, delivery.py, announce.py)."""
+    concern (petition.py, people.py, planning.py, delivery.py, announce.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
@@ -169,6 +171,7 @@ class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore):
             subscribed_chats=await self._scalar(
                 "SELECT COUNT(*) FROM chat_subscriptions WHERE active = 1"
             ),
+            expired=await self._scalar("SELECT COUNT(*) FROM outbox WHERE state = 'expired'"),
         )
 
     # Operations ----------------------------------------------------------------------------
