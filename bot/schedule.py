@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Callable
@@ -31,6 +32,10 @@ __all__ = ["Scheduler", "last_send", "next_send", "send_moment"]
 log = logging.getLogger(__name__)
 BATCH = 500
 RETRY_ROW = timedelta(hours=1)  # a row that failed unexpectedly is tried again this much later
+
+
+def stack(exc: BaseException) -> str:
+    return "".join(traceback.format_tb(exc.__traceback__)).rstrip()
 
 
 def end_of_day(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -100,8 +105,9 @@ class Scheduler:
             await store.set_chat_next_prompt(due.platform, due.chat_id, at)
 
     def _row_failed(self, due: DuePrompt, exc: Exception) -> None:
-        log.error("%s: planning its prompt failed with %s; trying again in an hour", due.label,
-                  type(exc).__name__, exc_info=True)
+        # Type and stack only: an exception's message can quote what the row holds.
+        log.error("%s: its prompt failed with %s; trying again in an hour\n%s", due.label,
+                  type(exc).__name__, stack(exc))
 
     async def _prompts(self, now: datetime) -> int:
         store, config = self.bot.store, self.bot.config
@@ -183,8 +189,8 @@ class Scheduler:
             try:
                 added += await self._event_reminders(event, now)
             except Exception as exc:  # one event's failure leaves the others' reminders
-                log.error("reminders for event %s failed with %s", event.id, type(exc).__name__,
-                          exc_info=True)
+                log.error("reminders for event %s failed with %s\n%s", event.id,
+                          type(exc).__name__, stack(exc))
         return added
 
     async def _event_reminders(self, event: Event, now: datetime) -> int:

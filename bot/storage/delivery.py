@@ -101,7 +101,7 @@ class DeliveryStore:
                " AND expires_at <= ?")
         params: tuple = (iso(now), iso(now))
         if platform is not None:
-            sql += " AND platform = ?"
+            sql += " AND +platform = ?"  # unary +: probe outbox_expiry, not the queue
             params += (platform,)
         return await self._write_one(sql, params)
 
