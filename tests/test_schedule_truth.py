@@ -97,6 +97,34 @@ async def test_an_unloadable_stored_timezone_does_not_stop_the_other_subscribers
     assert not [m for m in messages if "7000" in m or "7001" in m or "Mars" in m]
 
 
+async def test_a_row_that_fails_is_retried_an_hour_later_and_the_others_go_on(
+        bot, clock, scheduler, path, monkeypatch, caplog):
+    clock.current = utc(2027, 6, 1, 12, 0)
+    for person in ("1001", "1002", "1003"):
+        await subscriber(bot, person)
+    await tick(scheduler, clock, clock.current)
+    real = bot.store.schedule_prompt
+    failures = []
+
+    async def flaky(due, *args, **kwargs):
+        if due.user_id == "1002" and not failures:
+            failures.append(due)
+            raise RuntimeError("disk hiccup for 1002")
+        return await real(due, *args, **kwargs)
+
+    monkeypatch.setattr(bot.store, "schedule_prompt", flaky)
+    caplog.set_level(logging.ERROR)
+    log = await tick_log(scheduler, clock, path, [utc(2027, 6, 1, 13, 0),
+                                                  utc(2027, 6, 1, 13, 59),
+                                                  utc(2027, 6, 1, 14, 0)])
+    assert log == {"prompt:telegram:1001:2027-06-01": utc(2027, 6, 1, 13, 0),
+                   "prompt:telegram:1003:2027-06-01": utc(2027, 6, 1, 13, 0),
+                   "prompt:telegram:1002:2027-06-01": utc(2027, 6, 1, 14, 0)}
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    line = record.getMessage().splitlines()[0]  # then the stack: code locations only
+    assert line == "subscription 2: its prompt failed with RuntimeError; trying again in an hour"
+
+
 # 9.5: a later deadline re-opens the prompts ------------------------------------------------------
 
 async def test_extending_the_deadline_brings_the_prompts_back(config, clock):
