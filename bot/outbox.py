@@ -1,9 +1,12 @@
 """Durable, paced delivery: one worker per platform drains that platform's outbox rows.
 
-Each row is one message to one recipient. A row is marked 'sending' just before its send and
-given its final state right after, so a crash (kill -9) leaves at most the rows in flight in
-'sending'; a restart sends those again. That is the only way a recipient can get a message twice,
-and the bound is `concurrency` messages per platform.
+Each row is one message to one recipient. A row is claimed ('sending') just before its send, in
+one statement that also refuses it when it must no longer go out: past its expiry ('expired'),
+or its reason gone (a reminder whose RSVP was cancelled, a prompt whose subscription was not
+active: 'cancelled'). Prompts and reminders are rendered at that moment from the config as it is
+(handlers/scheduled.py). It is given its final state right after the send, so a crash (kill -9)
+leaves at most the rows in flight in 'sending'; a restart sends those again. That is the only way
+a recipient can get a message twice, and the bound is `concurrency` messages per platform.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from aiolimiter import AsyncLimiter
 
 from .core import Reply, reply_from_dict
 from .delivery import DeliveryResult, Outcome, Sender
+from .handlers.scheduled import RENDER, render
 from .registry import Bot
+from .slots import zone_or
 from .storage import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -87,6 +92,18 @@ class ChatPacer:
             del self.recent[chat_id]
 
 
+async def render_message(bot: Bot, body: dict, platform: str, user_id: str | None
+                         ) -> Reply | None:
+    """A stored body as it goes out now: a finished reply (announcements) as it is; a spec
+    (prompts, reminders) rendered from the current config, in the recipient's own zone."""
+    if RENDER not in body:
+        return reply_from_dict(body)
+    zone = bot.config.zone
+    if user_id is not None and body[RENDER] == "reminder":
+        zone = zone_or((await bot.store.settings_of(platform, user_id)).timezone, zone)
+    return render(bot.config, body, bot.clock.now(), zone)
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -119,7 +136,7 @@ class OutboxWorker:
         self._queue_empty = self._drained_told = False
         self.paused_until = 0.0  # monotonic; a 429 pauses every send on the platform
         self.invalid: deque[float] = deque()
-        self.bodies: OrderedDict[int, Reply] = OrderedDict()
+        self.bodies: OrderedDict[int, Reply | dict] = OrderedDict()
         self.in_flight: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
 
@@ -132,6 +149,7 @@ class OutboxWorker:
         if resent:
             log.warning("%s: %d messages were in flight at the last stop; sending them again",
                         self.platform, resent)
+        await store.expire_stale(clock.now(), self.platform)
         while not stop.is_set():
             rows = await store.pending_batch(self.platform, clock.now(), self.batch)
             self._queue_empty = not rows
@@ -177,7 +195,12 @@ class OutboxWorker:
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
         wait = 1.0
-        upcoming = await self.bot.store.next_pending_at(self.platform)
+        store, now = self.bot.store, self.bot.clock.now()
+        upcoming = await store.next_pending_at(self.platform)
+        # Due yet not in the batch: expired rows. Sweep them, or they would keep waking us.
+        if upcoming is not None and upcoming <= now and await store.expire_stale(now,
+                                                                                 self.platform):
+            upcoming = await store.next_pending_at(self.platform)
         if upcoming is not None:
             wait = min(wait, max((upcoming - self.bot.clock.now()).total_seconds(), 0.05))
         waiters = {asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())}
@@ -194,19 +217,37 @@ class OutboxWorker:
             except asyncio.TimeoutError:
                 pass
 
-    async def _body(self, message_id: int) -> Reply:
-        reply = self.bodies.get(message_id)
-        if reply is None:
-            reply = reply_from_dict(await self.bot.store.message_body(message_id))
-            self.bodies[message_id] = reply
+    async def _reply(self, row: OutboxRow) -> Reply | None:
+        """The reply for a claimed row, or None when it must not be sent (its row is then
+        given its final state here): its event moved or is gone, or rendering failed."""
+        body = self.bodies.get(row.message_id)
+        if body is None:
+            stored = await self.bot.store.message_body(row.message_id)
+            body = stored if RENDER in stored else reply_from_dict(stored)
+            self.bodies[row.message_id] = body
             if len(self.bodies) > 64:
                 self.bodies.popitem(last=False)
+        if isinstance(body, Reply):
+            return body
+        store, now = self.bot.store, self.bot.clock.now()
+        try:
+            reply = await render_message(self.bot, body, row.platform, row.user_id)
+        except Exception as exc:  # a bug or a config it cannot read: record it, go on
+            log.error("%s: rendering message %d raised %s\n%s", self.platform, row.message_id,
+                      type(exc).__name__,
+                      "".join(traceback.format_tb(exc.__traceback__)).rstrip())
+            await store.finish(row.id, "failed", now, type(exc).__name__)
+            return None
+        if reply is None:
+            await store.finish(row.id, "cancelled", now, "event_changed")
         return reply
 
     async def _send(self, row: OutboxRow) -> None:
         try:
             await self.chats.wait_turn(row.chat_id)
-            reply = await self._body(row.message_id)
+            reply = await self._reply(row)
+            if reply is None:
+                return
             while (remaining := self.paused_until - time.monotonic()) > 0:
                 await asyncio.sleep(remaining)  # a 429 arrived while this send waited its turn
             try:

@@ -2,50 +2,46 @@
 
 The database, not an in-memory job list, is the source of truth: each subscription stores when
 its next prompt is due, and the outbox's UNIQUE idempotency keys (one prompt per subscription per
-local date, one reminder per RSVP and kind) make a restart, or two, send nothing twice.
+local date, one reminder per RSVP, kind and event start) make a restart, or two, send nothing
+twice. What is queued is a spec, rendered when sent (handlers/scheduled.py), and carries an
+expiry past which it is never sent.
+
+One bad row never stops the others: each row is handled on its own, a stored zone or time this
+machine cannot use falls back to the campaign's, and a row that still fails is logged by its
+rowid (never the person) and tried again an hour later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, time, timedelta
+import traceback
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from .core import reply_to_dict
-from .handlers import events as event_messages
-from .handlers import prompts as prompt_messages
+from .config import Event
+from .handlers import scheduled
 from .registry import Bot
+from .slots import last_send, next_send, plan_next, send_moment, time_or, zone_or
 from .storage import DuePrompt
+
+__all__ = ["Scheduler", "last_send", "next_send", "send_moment"]
 
 log = logging.getLogger(__name__)
 BATCH = 500
+RETRY_ROW = timedelta(hours=1)  # a row that failed unexpectedly is tried again this much later
 
 
-def send_moment(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
-    """HH:MM local on `day`. In a spring-forward gap zoneinfo gives the moment just after it;
-    on a fall-back day, the first of the two: each local date has exactly one moment, so a DST
-    change neither skips nor doubles a day."""
-    hour, minute = map(int, hhmm.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=zone)
+def stack(exc: BaseException) -> str:
+    return "".join(traceback.format_tb(exc.__traceback__)).rstrip()
 
 
-def last_send(at_or_before: datetime, hhmm: str, zone: ZoneInfo) -> datetime:
-    """The latest HH:MM local at or before the given moment."""
-    today = at_or_before.astimezone(zone).date()
-    moment = send_moment(today, hhmm, zone)
-    return moment if moment <= at_or_before else send_moment(today - timedelta(days=1), hhmm, zone)
-
-
-def next_send(after: datetime, hhmm: str, zone: ZoneInfo) -> datetime:
-    """The first HH:MM local strictly after `after`."""
-    start = after.astimezone(zone).date()
-    for offset in range(3):
-        moment = send_moment(start + timedelta(days=offset), hhmm, zone)
-        if moment > after:
-            return moment
-    raise AssertionError("unreachable: a day always has an HH:MM")
+def end_of_day(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment of the next local date."""
+    tomorrow = moment.astimezone(zone).date() + timedelta(days=1)
+    return send_moment(tomorrow, "00:00", zone)
 
 
 class Scheduler:
@@ -54,99 +50,173 @@ class Scheduler:
         self.bot = bot
         self.platforms = platforms  # the platforms that can deliver right now
         self.wake = wake  # tells the outbox workers there is new work
+        self._started = False
 
     def _zone_and_time(self, due: DuePrompt) -> tuple[ZoneInfo, str]:
         config = self.bot.config
-        zone = ZoneInfo(due.timezone) if due.timezone else config.zone
-        return zone, due.send_at or config.prompts.send_at
+        return (zone_or(due.timezone, config.zone, due.label),
+                time_or(due.send_at, config.prompts.send_at, due.label))
 
     async def tick(self, now: datetime) -> int:
         """Queue everything due at `now`. Returns how many outbox rows were added."""
+        if not self._started:
+            await self._start(now)
+        await self.bot.store.expire_stale(now)
         await self._plan_new(now)
         added = await self._prompts(now) + await self._reminders(now)
         if added:
             self.wake()
         return added
 
+    async def _start(self, now: datetime) -> None:
+        """Once per start: the config may have changed since the last run."""
+        store, config = self.bot.store, self.bot.config
+        reopened = await store.reopen_prompts(config.campaign.deadline, now)
+        if reopened:
+            log.warning("the deadline is later than before: daily prompts resume for %d "
+                        "subscriptions", reopened)
+        replanned = await store.replan_defaults(f"{config.campaign.timezone} "
+                                                f"{config.prompts.send_at}")
+        if replanned:
+            log.info("the default send time or zone changed: %d subscriptions re-planned",
+                     replanned)
+        self._started = True
+
     async def _plan_new(self, now: datetime) -> None:
         store = self.bot.store
-        while batch := await store.subscriptions_without_schedule(BATCH):
-            for due in batch:
-                zone, hhmm = self._zone_and_time(due)
-                await store.set_next_prompt(due.platform, due.user_id, next_send(now, hhmm, zone))
-        while batch := await store.chats_without_schedule(BATCH):
-            for due in batch:
-                zone, hhmm = self._zone_and_time(due)
-                await store.set_chat_next_prompt(due.platform, due.chat_id,
-                                                 next_send(now, hhmm, zone))
+        for fetch in (store.subscriptions_without_schedule, store.chats_without_schedule):
+            while batch := await fetch(BATCH):
+                for due in batch:
+                    try:
+                        zone, hhmm = self._zone_and_time(due)
+                        # No plan_after: resumed by the platform (unblocked): from now on.
+                        at = plan_next(now, hhmm, zone, after=due.plan_after or now,
+                                       done_through=due.prompted_through)
+                        await store.plan_prompt(due, at, self._local_date(at, zone))
+                    except Exception as exc:
+                        self._row_failed(due, exc)
+                        await self._set_next(due, now + RETRY_ROW)
+
+    async def _set_next(self, due: DuePrompt, at: datetime) -> None:
+        store = self.bot.store
+        if due.user_id:
+            await store.set_next_prompt(due.platform, due.user_id, at)
+        else:
+            await store.set_chat_next_prompt(due.platform, due.chat_id, at)
+
+    def _row_failed(self, due: DuePrompt, exc: Exception) -> None:
+        # Type and stack only: an exception's message can quote what the row holds.
+        log.error("%s: its prompt failed with %s; trying again in an hour\n%s", due.label,
+                  type(exc).__name__, stack(exc))
 
     async def _prompts(self, now: datetime) -> int:
         store, config = self.bot.store, self.bot.config
-        catch_up = timedelta(hours=config.prompts.catch_up_hours)
-        deadline = config.campaign.deadline
         added = skipped = 0
         platforms = self.platforms()
         while platforms and (batch := await store.due_prompts(now, platforms, BATCH)):
             for due in batch:
-                zone, hhmm = self._zone_and_time(due)
-                local_date = due.due_at.astimezone(zone).date()
-                who = due.user_id or due.chat_id
-                if due.due_at > deadline:  # the first slot after the deadline: one goodbye
-                    message = await self._message("closing", "closing", now,
-                                                  prompt_messages.closing_reply(config))
-                    key = f"closing:{due.platform}:{who}"
-                    added += await store.schedule_prompt(due, message, key, now, None, over=True)
+                try:
+                    queued, missed = await self._prompt(due, now)
+                except Exception as exc:
+                    self._row_failed(due, exc)
+                    await self._set_next(due, now + RETRY_ROW)
                     continue
-                late = now - due.due_at >= catch_up
-                if late:
-                    # Down for longer than a day: the older slots are gone, but the latest
-                    # one may still be within catch-up; the skipped one is recorded.
-                    latest = last_send(now, hhmm, zone)
-                    if latest > due.due_at and now - latest < catch_up:
-                        skip_key = f"prompt:{due.platform}:{who}:{local_date}"
-                        await store.schedule_prompt(due, None, skip_key, now, latest)
-                        skipped += 1
-                        due = DuePrompt(due.platform, due.user_id, due.chat_id, latest,
-                                        due.timezone, due.send_at)
-                        local_date, late = latest.astimezone(zone).date(), False
-                message = None
-                if not late:
-                    body = prompt_messages.prompt_reply(config, now, local_date)
-                    message = await self._message(f"prompt:{local_date}:{due.due_at.isoformat()}",
-                                                  "prompt", now, body)
-                key = f"prompt:{due.platform}:{who}:{local_date}"
-                next_at = next_send(max(now, due.due_at), hhmm, zone)
-                if await store.schedule_prompt(due, message, key, now, next_at):
-                    added += not late
-                    skipped += late
+                added += queued
+                skipped += missed
         if skipped:
             log.warning("skipped %d daily prompts more than %s hours late (the bot was down)",
                         skipped, config.prompts.catch_up_hours)
         return added
 
+    async def _prompt(self, due: DuePrompt, now: datetime) -> tuple[bool, int]:
+        """Queue (or skip, or close) one subscription's due prompt. Returns whether a message
+        was queued and how many prompts were skipped for being too late."""
+        store, config = self.bot.store, self.bot.config
+        catch_up = timedelta(hours=config.prompts.catch_up_hours)
+        deadline = config.campaign.deadline
+        zone, hhmm = self._zone_and_time(due)
+        who = due.user_id or due.chat_id
+        slot, skipped = due.due_at, 0
+        if now - slot >= catch_up:
+            # Down for longer than catch-up: the older slot is gone, but the latest one may
+            # still be within it; the skipped one is recorded.
+            latest = last_send(now, hhmm, zone)
+            if latest > slot and now - latest < catch_up:
+                if slot < deadline:
+                    day = self._local_date(slot, zone)
+                    await store.schedule_prompt(due, None, f"prompt:{due.platform}:{who}:{day}",
+                                                now, latest, prompted=day)
+                    skipped = 1
+                slot = latest
+                due = replace(due, due_at=latest)
+        # The deadline is checked against the slot actually chosen: after it, only the
+        # closing message (a slot AT the deadline too: its prompt would say it had passed).
+        if slot >= deadline:
+            return await self._close(due, now), skipped
+        day = self._local_date(slot, zone)
+        key = f"prompt:{due.platform}:{who}:{day}"
+        next_at = plan_next(now, hhmm, zone, after=max(now, slot), done_through=day)
+        if now - slot >= catch_up:
+            added = await store.schedule_prompt(due, None, key, now, next_at, prompted=day)
+            return False, skipped + added
+        message = await self._message(f"prompt:{day}", "prompt", now, scheduled.prompt_spec(day))
+        # Valid until the end of the recipient's local day, at most catch_up_hours after its
+        # slot, and never past the deadline (it would count down to a moment gone by).
+        expires = min(end_of_day(slot, zone), slot + catch_up, deadline)
+        added = await store.schedule_prompt(due, message, key, now, next_at, expires_at=expires,
+                                            prompted=day)
+        return added, skipped
+
+    async def _close(self, due: DuePrompt, now: datetime) -> bool:
+        """One closing message per deadline value, to subscriptions made before it; a
+        subscription made after the deadline was told there are no more prompts."""
+        deadline = self.bot.config.campaign.deadline
+        if due.created_at is not None and due.created_at >= deadline:
+            await self.bot.store.schedule_prompt(due, None, "", now, None, over=True)
+            return False
+        message = await self._message("closing", "closing", now, scheduled.closing_spec())
+        who = due.user_id or due.chat_id
+        key = f"closing:{due.platform}:{who}:{deadline.astimezone(UTC):%Y%m%dT%H%M}Z"
+        return await self.bot.store.schedule_prompt(due, message, key, now, None, over=True)
+
+    @staticmethod
+    def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+        return moment.astimezone(zone).date()
+
     async def _reminders(self, now: datetime) -> int:
+        added = 0
+        for event in self.bot.config.events:
+            try:
+                added += await self._event_reminders(event, now)
+            except Exception as exc:  # one event's failure leaves the others' reminders
+                log.error("reminders for event %s failed with %s\n%s", event.id,
+                          type(exc).__name__, stack(exc))
+        return added
+
+    async def _event_reminders(self, event: Event, now: datetime) -> int:
         config, store = self.bot.config, self.bot.store
         catch_up = timedelta(hours=config.prompts.catch_up_hours)
         zone, added = config.zone, 0
-        for event in config.events:
-            if event.starts_at <= now:
+        if event.starts_at <= now:
+            return 0
+        local_day = event.starts_at.astimezone(zone).date()
+        for kind, day, hhmm in (
+            ("day_before", local_day - timedelta(days=1), config.reminders.day_before_at),
+            ("morning", local_day, config.reminders.morning_at),
+        ):
+            moment = send_moment(day, hhmm, zone)
+            if not moment <= now < moment + catch_up:
                 continue
-            local_day = event.starts_at.astimezone(zone).date()
-            for kind, day, hhmm in (
-                ("day_before", local_day - timedelta(days=1), config.reminders.day_before_at),
-                ("morning", local_day, config.reminders.morning_at),
-            ):
-                moment = send_moment(day, hhmm, zone)
-                if not moment <= now < moment + catch_up:
-                    continue
-                body = event_messages.reminder_reply(config, event, kind)
-                message = await self._message(f"reminder:{kind}:{event.id}", "reminder", now, body)
-                added += await store.enqueue_rsvp_reminders(event.id, kind, message,
-                                                            self.platforms(), now)
+            # Keyed by the start time: a moved event has messages and rows of its own.
+            key = f"reminder:{kind}:{event.id}:{event.starts_at.isoformat()}"
+            message = await self._message(key, "reminder", now,
+                                          scheduled.reminder_spec(event, kind))
+            added += await store.enqueue_rsvp_reminders(event.id, kind, message,
+                                                        self.platforms(), now, event.starts_at)
         return added
 
-    async def _message(self, key: str, kind: str, now: datetime, reply) -> int:
-        return await self.bot.store.message(key, kind, reply_to_dict(reply), now)
+    async def _message(self, key: str, kind: str, now: datetime, spec: dict) -> int:
+        return await self.bot.store.message(key, kind, spec, now)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick at every minute boundary until `stop` is set. A failing tick is logged and the

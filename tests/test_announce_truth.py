@@ -354,10 +354,10 @@ async def test_a_delivery_pause_is_told_to_every_moderator_once_with_nothing_sen
     message = await bot.store.message("prompt:test", "prompt", body, bot.clock.now())
     async with bot.store.transaction() as db:
         await db.executemany(
-            "INSERT INTO outbox (message_id, platform, chat_id, idem_key, not_before, updated_at)"
-            " VALUES (?,?,?,?,?,?)",
-            [(message, p, c, f"t:{c}", "2027-06-01T13:00:00+00:00", "2027-06-01T13:00:00+00:00")
-             for p, c in rows])
+            "INSERT INTO outbox (message_id, platform, chat_id, user_id, idem_key, not_before,"
+            " updated_at) VALUES (?,?,?,?,?,?,?)",
+            [(message, p, c, c, f"t:{c}", "2027-06-01T13:00:00+00:00",
+              "2027-06-01T13:00:00+00:00") for p, c in rows])
     runner = AnnouncementRunner(bot)
     worker = OutboxWorker(bot, discord, Pacing(rate=1000, invalid_budget=5), concurrency=1,
                           on_alert=runner.alert)
@@ -386,3 +386,20 @@ async def test_the_runner_finishes_when_the_outbox_drains_not_at_its_next_poll(m
         await wait_until(lambda: _is(status(bot), "done"), what="done")
     assert len(telegram.announced()) == 20
     assert "Announcement #1 finished." in telegram.to(MODERATOR_TELEGRAM_ID)[-1]
+
+
+# 9.8 A group that removed the bot and subscribed again is back in "channels and groups" ------
+
+async def test_a_group_subscribed_again_after_removing_the_bot_gets_announcements_again(
+        make_chat, bot):
+    bot.senders["telegram"] = FakeSender("telegram")
+    group = make_chat(user_id="3003", chat_id="-1009", can_manage_chat=True)
+    await group.send("/subscribe")
+    assert await bot.store.audience_size("chats", None, ("telegram",)) == {"telegram": 1}
+    # The group removed the bot: a send found it gone.
+    await bot.store.deactivate_recipient("telegram", "-1009", "kicked", bot.clock.now())
+    assert await bot.store.audience_size("chats", None, ("telegram",)) == {}
+
+    assert "every day" in await group.send("/subscribe")
+
+    assert await bot.store.audience_size("chats", None, ("telegram",)) == {"telegram": 1}

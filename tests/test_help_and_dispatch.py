@@ -265,7 +265,9 @@ async def test_stats_counts_signatures_rsvps_and_subscribers(
         "  Closing call: what comes next: 1\n"
         "\n"
         "Active daily-prompt subscribers: 1\n"
-        "Groups and channels with the daily post: 0"
+        "Groups and channels with the daily post: 0\n"
+        "\n"
+        "Messages that expired before they could be sent: 0"
     )
 
 

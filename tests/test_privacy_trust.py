@@ -178,7 +178,8 @@ async def seed_everything(bot, chat: MemoryChat) -> None:
     assert await store.mark_action_done("telegram", ADA_ID, "2027-06-01", now)
     await store.deactivate_recipient("telegram", ADA_ID, "blocked", now)  # the two above: gone
     reminder = await store.message("reminder:morning:day1", "reminder", {"body": []}, now)
-    assert await store.enqueue_rsvp_reminders("day1", "morning", reminder, ("telegram",), now)
+    assert await store.enqueue_rsvp_reminders("day1", "morning", reminder, ("telegram",), now,
+                                              now + timedelta(days=6))
     assert await store.schedule_prompt(due, prompt, f"prompt:telegram:{ADA_ID}:3", now, None)
 
 

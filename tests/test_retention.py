@@ -35,6 +35,7 @@ async def until(predicate, timeout: float = 5.0) -> None:
 
 async def delivered_prompt(store, user_id: str, key: str, now) -> int:
     prompt = await store.message("prompt:test", "prompt", {"body": []}, now)
+    await store.subscribe("telegram", user_id, user_id, now)  # a prompt is sent only to them
     due = DuePrompt("telegram", user_id, user_id, now, None, None)
     assert await store.schedule_prompt(due, prompt, key, now, None)
     row = next(r for r in await store.pending_batch("telegram", now, 50) if r.user_id == user_id)

@@ -18,7 +18,8 @@ import pytest
 
 from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
-from bot.core import Moment, reply_from_dict
+from bot.core import Moment
+from bot.outbox import render_message
 from bot.schedule import Scheduler
 
 STALE = "no longer available"
@@ -109,7 +110,10 @@ def later_deadline(config):
 
 
 async def body_of(bot, row: dict):
-    return reply_from_dict(await bot.store.message_body(row["message_id"]))
+    """The row's message as the outbox would send it now (prompts and reminders are rendered
+    at sending, from the current config and in the recipient's zone)."""
+    body = await bot.store.message_body(row["message_id"])
+    return await render_message(bot, body, row["platform"], row["user_id"])
 
 
 # Daily prompts at the right local time --------------------------------------------------------
@@ -281,10 +285,11 @@ async def test_a_prompt_under_catch_up_hours_late_goes_out_once_on_restart(bot, 
     await planned_at_eight(bot, clock, scheduler)
     # Down from 08:00 until 11:59 EDT: 2 h 59 min late, under catch_up_hours = 3.
     assert await tick(scheduler, clock, utc(2027, 6, 1, 15, 59)) == 1
-    assert await tick(scheduler, clock, utc(2027, 6, 1, 16, 0)) == 0
     [row] = outbox(path)
     assert row["state"] == "pending" and row["message_id"] is not None
     assert row["idem_key"] == "prompt:telegram:918273645:2027-06-01"
+    assert row["expires_at"] == "2027-06-01T16:00:00+00:00"  # 09:00 + catch_up_hours
+    assert await tick(scheduler, clock, utc(2027, 6, 1, 16, 0)) == 0
 
 
 async def test_a_prompt_over_catch_up_hours_late_is_skipped_and_logged(bot, clock, scheduler,
@@ -497,21 +502,21 @@ async def test_after_the_deadline_one_closing_message_then_nothing(config, clock
             "prompt:telegram:1001:2027-06-08": utc(2027, 6, 8, 13),
             "prompt:telegram:1001:2027-06-09": utc(2027, 6, 9, 13),
             "prompt:telegram:1001:2027-06-10": utc(2027, 6, 10, 13),  # before 16:00 UTC
-            "closing:telegram:1001": utc(2027, 6, 11, 13),
+            "closing:telegram:1001:20270610T1600Z": utc(2027, 6, 11, 13),
             "prompt:telegram:-100555:2027-06-08": utc(2027, 6, 8, 13),
             "prompt:telegram:-100555:2027-06-09": utc(2027, 6, 9, 13),
             "prompt:telegram:-100555:2027-06-10": utc(2027, 6, 10, 13),
-            "closing:telegram:-100555": utc(2027, 6, 11, 13),
+            "closing:telegram:-100555:20270610T1600Z": utc(2027, 6, 11, 13),
             "prompt:discord:2001:2027-06-09": utc(2027, 6, 9, 8),  # 09:00 BST
             "prompt:discord:2001:2027-06-10": utc(2027, 6, 10, 8),
-            "closing:discord:2001": utc(2027, 6, 11, 8),
+            "closing:discord:2001:20270610T1600Z": utc(2027, 6, 11, 8),
         }
-        [closing] = outbox(path, idem_key="closing:telegram:1001")
+        [closing] = outbox(path, idem_key="closing:telegram:1001:20270610T1600Z")
         assert (await body_of(bot, closing)).plain_text() == config.prompts.closing_message
         assert (await body_of(bot, closing)).buttons == ()
         # Unsubscribing and subscribing again does not bring a second goodbye.
         assert "no more daily prompts" in await person.send("/unsubscribe")
-        assert "subscribed" in await person.send("/subscribe")
+        assert "deadline has passed" in await person.send("/subscribe")
         assert await tick(scheduler, clock, utc(2027, 6, 14, 13, 0)) == 0
     async with open_bot(config, clock) as bot:  # a restart after the end
         scheduler = scheduler_for(bot)
@@ -532,9 +537,13 @@ async def rsvp(bot, user_id: str, platform: str = "telegram", event: str = "day1
     return chat
 
 
+DAY1_STAMP = "20270607T2300Z"  # reminders are keyed by the event's start (UTC)
+
+
 def reminders(path, kind: str, event: str = "day1") -> list[str]:
+    """The reminder keys of one kind and event, without the start-time stamp."""
     prefix = f"reminder:{kind}:{event}:"
-    return sorted(k for k in keys(path) if k.startswith(prefix))
+    return sorted(k.replace(f":{DAY1_STAMP}", "") for k in keys(path) if k.startswith(prefix))
 
 
 async def test_rsvp_reminders_the_day_before_and_the_morning_once_each(config, clock):
@@ -573,7 +582,7 @@ async def test_rsvp_reminders_the_day_before_and_the_morning_once_each(config, c
         assert await tick(scheduler, clock, minute(MORNING, -1)) == 0
         assert await tick(scheduler, clock, MORNING) == 1
         assert reminders(path, "morning") == ["reminder:morning:day1:discord:2001"]
-        [row] = outbox(path, idem_key="reminder:morning:day1:discord:2001")
+        [row] = outbox(path, idem_key=f"reminder:morning:day1:{DAY1_STAMP}:discord:2001")
         body = await body_of(bot, row)
         text = body.plain_text()
         assert text.startswith("Today: " + DAY1_TITLE)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from ..config import Config
 from ..core import Bold, Link, Moment, Reply
 from ..registry import Context, Router
+from ..slots import zone_or
 from .timefmt import day, duration, moment
 
 router = Router()
@@ -19,8 +20,10 @@ FALLBACK = "No special action today. "
 
 
 async def user_zone(ctx: Context) -> ZoneInfo:
+    """The person's zone; the campaign's if they set none, or set one this machine cannot
+    load (their /today must not fail for it)."""
     settings = await ctx.store.settings_of(ctx.user.platform, ctx.user.id)
-    return ZoneInfo(settings.timezone) if settings.timezone else ctx.config.zone
+    return zone_or(settings.timezone, ctx.config.zone)
 
 
 def countdown_reply(config: Config, now) -> Reply:

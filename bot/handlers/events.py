@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from ..config import Event
 from ..core import Bold, Button, Link, Moment, Reply
 from ..registry import STALE, Context, Router
-from .timefmt import span
+from .timefmt import day, span
 
 router = Router()
 
@@ -22,6 +25,7 @@ NONE_YET = "\n\nChoose the events you'll join:"
 IS_OVER = "That event is already over."
 REMINDER_DAY_BEFORE = "Reminder: tomorrow you're going to "
 REMINDER_MORNING = "Today: "
+REMINDER_ON = "Reminder: on {date} you're going to "
 STILL_COMING, CANT_MAKE_IT = "Still coming", "Can't make it"
 SEE_YOU = "Great, see you there!"
 SORRY = "Thanks for letting us know: we've taken you off {title}. /rsvp to change your mind."
@@ -120,11 +124,20 @@ async def rsvp_pressed(ctx: Context):
     return await event_list(ctx, note)
 
 
-def reminder_reply(config, event: Event, kind: str) -> Reply:
-    """The day-before reminder asks to confirm; the morning one gives the time and place."""
-    zone = config.zone
-    parts: list = [REMINDER_DAY_BEFORE if kind == "day_before" else REMINDER_MORNING,
-                   Bold(event.title), "\n", when(event, zone)]
+def reminder_reply(config, event: Event, kind: str, now: datetime, zone: ZoneInfo) -> Reply:
+    """The day-before reminder asks to confirm; the morning one gives the time and place.
+    Rendered when sent, for one recipient: "today" and "tomorrow" only where they are true in
+    the recipient's zone (21:00 in Tokyo is not the morning of a 19:00 New York event); anywhere
+    else the reminder names the date."""
+    starts = event.starts_at.astimezone(zone).date()
+    days = (starts - now.astimezone(zone).date()).days
+    if days == 0:
+        heading = REMINDER_MORNING
+    elif days == 1 and kind == "day_before":
+        heading = REMINDER_DAY_BEFORE
+    else:
+        heading = REMINDER_ON.format(date=day(starts))
+    parts: list = [heading, Bold(event.title), "\n", when(event, zone)]
     if event.url:
         parts += ["\n", Link("Join online", event.url)]
     if event.location:

@@ -121,7 +121,7 @@ async def unsign_pressed(ctx: Context):
         return Reply.of(KEPT, private=True)
     if choice != ("yes",):
         return Reply.of(STALE, private=True)
-    if not await ctx.store.withdraw(ctx.user.platform, ctx.user.id):
+    if not await ctx.store.withdraw(ctx.user.platform, ctx.user.id, ctx.now):
         return Reply.of(NOT_SIGNED, private=True)
     total = await ctx.store.signature_total()
     return Reply.of(WITHDRAWN.format(total=plural(total, "signature")), private=True)

@@ -10,7 +10,9 @@ from .. import validation
 from ..config import Config
 from ..core import Button, Field, Form, FormRequest, Plain, Reply
 from ..registry import STALE, Context, Router
+from ..slots import plan_next, time_or, zone_or
 from .countdown import action_for, countdown_reply
+from .timefmt import moment
 
 router = Router()
 
@@ -31,6 +33,13 @@ SETTINGS = ("Your settings\nTimezone: {zone}{zone_note}\n"
             "Daily prompt time: {time}{time_note}\n{sub}")
 DEFAULT_NOTE = " (campaign default)"
 SUB_ON, SUB_OFF = "Daily prompts: on", "Daily prompts: off (/subscribe to turn on)"
+SUB_OVER = "Daily prompts: over: the campaign's deadline has passed"
+DEADLINE_PASSED = ("The campaign's deadline has passed, so there are no more daily prompts. "
+                   "Thank you for wanting to take part!")
+CHAT_DEADLINE_PASSED = ("The campaign's deadline has passed, so there are no more daily posts "
+                        "for this chat.")
+TODAYS_NOW = " Today's prompt is on its way now."
+NEXT_AT = " Your next prompt: {when}."
 CHANGE_ZONE, CHANGE_TIME = "Change timezone", "Change time"
 USAGE = "Use /settings timezone America/New_York or /settings time 08:30."
 ZONE_PROMPT = "Which timezone are you in? Send its name, like America/New_York or Europe/London."
@@ -76,9 +85,11 @@ async def chat_subscription(ctx: Context, on: bool):
         return [Reply.of(ADMINS_ONLY), ctx.bot.go_private(chat.platform, "subscribe")]
     if on:
         created = await ctx.store.subscribe_chat(chat.platform, chat.id, ctx.now)
+        if over(ctx):
+            return Reply.of(CHAT_DEADLINE_PASSED)
         template = CHAT_SUBSCRIBED if created else CHAT_ALREADY
         return Reply.of(template.format(time=ctx.config.prompts.send_at, zone=campaign.timezone))
-    if await ctx.store.unsubscribe_chat(chat.platform, chat.id):
+    if await ctx.store.unsubscribe_chat(chat.platform, chat.id, ctx.now):
         return Reply.of(CHAT_UNSUBSCRIBED)
     return Reply.of(CHAT_NOT_SUBSCRIBED)
 
@@ -107,6 +118,8 @@ async def subscribe(ctx: Context):
     if not chat.is_direct:
         return await chat_subscription(ctx, on=True)
     created = await ctx.store.subscribe(user.platform, user.id, chat.id, ctx.now)
+    if over(ctx):  # kept, in case the deadline moves; but nothing is promised
+        return Reply.of(DEADLINE_PASSED)
     zone, time, _, _ = await effective(ctx)
     return Reply.of((SUBSCRIBED if created else ALREADY).format(time=time, zone=zone), HOW)
 
@@ -116,7 +129,7 @@ async def unsubscribe(ctx: Context):
     """Stop the daily prompts."""
     if not ctx.incoming.chat.is_direct:
         return await chat_subscription(ctx, on=False)
-    if await ctx.store.unsubscribe(ctx.user.platform, ctx.user.id):
+    if await ctx.store.unsubscribe(ctx.user.platform, ctx.user.id, ctx.now):
         return Reply.of(UNSUBSCRIBED)
     return Reply.of(NOT_SUBSCRIBED)
 
@@ -153,7 +166,8 @@ async def settings(ctx: Context):
     text = SETTINGS.format(
         zone=zone, zone_note=DEFAULT_NOTE if zone_default else "",
         time=time, time_note=DEFAULT_NOTE if time_default else "",
-        sub=SUB_ON if subscription and subscription.active else SUB_OFF,
+        sub=(SUB_OFF if not (subscription and subscription.active)
+             else SUB_OVER if over(ctx) else SUB_ON),
     )
     buttons = [[Button(CHANGE_ZONE, "settings", ("timezone",)),
                 Button(CHANGE_TIME, "settings", ("time",))]]
@@ -167,10 +181,33 @@ async def settings_pressed(ctx: Context):
     return FormRequest(key[2]) if key else Reply.of(STALE, private=True)
 
 
+def over(ctx: Context) -> bool:
+    return ctx.config.campaign.deadline <= ctx.now
+
+
 async def save(ctx: Context, setting: str, value: str) -> Reply:
-    await ctx.store.save_setting(ctx.user.platform, ctx.user.id, setting, value, ctx.now)
+    user = ctx.user
+    await ctx.store.save_setting(user.platform, user.id, setting, value, ctx.now)
     template = SAVED_ZONE if setting == "timezone" else SAVED_TIME
-    return Reply.of(template.format(value=value), private=True)
+    return Reply.of(template.format(value=value), await next_prompt_note(ctx), private=True)
+
+
+async def next_prompt_note(ctx: Context) -> str:
+    """When the next prompt comes, planned exactly as the scheduler will plan it (the same
+    function, the same stored facts): today's at once if it is still owed and its new time has
+    passed, otherwise the next slot."""
+    subscription = await ctx.store.subscription_of(ctx.user.platform, ctx.user.id)
+    if subscription is None or not subscription.active or over(ctx):
+        return ""
+    saved = await ctx.store.settings_of(ctx.user.platform, ctx.user.id)
+    config = ctx.config
+    zone = zone_or(saved.timezone, config.zone)
+    at = plan_next(ctx.now, time_or(saved.send_at, config.prompts.send_at), zone,
+                   after=subscription.plan_after or ctx.now,
+                   done_through=subscription.prompted_through)
+    if at >= config.campaign.deadline:
+        return ""
+    return TODAYS_NOW if at <= ctx.now else NEXT_AT.format(when=moment(at, zone))
 
 
 def _one_field_form(form_id: str, name: str, label: str, prompt: str, check) -> Form:
@@ -222,7 +259,8 @@ async def stop_pressed(ctx: Context):
     if not ctx.incoming.chat.is_direct:  # under a group's daily post: the group's subscription
         if not ctx.incoming.can_manage_chat:
             return Reply.of(GROUP_STOP, private=True)
-        await ctx.store.unsubscribe_chat(ctx.incoming.chat.platform, ctx.incoming.chat.id)
+        await ctx.store.unsubscribe_chat(ctx.incoming.chat.platform, ctx.incoming.chat.id,
+                                         ctx.now)
         return Reply.of(CHAT_UNSUBSCRIBED)
-    await ctx.store.unsubscribe(ctx.user.platform, ctx.user.id)
+    await ctx.store.unsubscribe(ctx.user.platform, ctx.user.id, ctx.now)
     return Reply.of(STOPPED, private=True)

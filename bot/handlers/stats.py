@@ -15,6 +15,7 @@ RSVPS = "\n\nRSVPs:"
 EVENT = "\n  {title}: {count}"
 SUBSCRIBERS = "\n\nActive daily-prompt subscribers: {count}"
 CHATS = "\nGroups and channels with the daily post: {count}"
+EXPIRED = "\n\nMessages that expired before they could be sent: {count}"
 
 
 @router.command("stats", moderator=True)
@@ -29,4 +30,5 @@ async def stats(ctx: Context):
     parts += [EVENT.format(title=e.title, count=s.rsvps.get(e.id, 0)) for e in ctx.config.events]
     parts.append(SUBSCRIBERS.format(count=s.active_subscribers))
     parts.append(CHATS.format(count=s.subscribed_chats))
+    parts.append(EXPIRED.format(count=s.expired))
     return Reply.of(*parts, private=True)

@@ -21,11 +21,12 @@ import aiosqlite
 
 from .announce import Announcement, AnnouncementStore  # noqa: F401 (re-exported)
 from .common import iso  # noqa: F401 (re-exported)
-from .delivery import DeliveryStore, DuePrompt, OutboxRow  # noqa: F401 (re-exported)
+from .delivery import DeliveryStore, OutboxRow  # noqa: F401 (re-exported)
 from .migrations import MIGRATIONS
 from .people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
 from .petition import PetitionStore, Signature, SignResult  # noqa: F401
 from .retention import HeldAbout, RetentionStore  # noqa: F401 (re-exported)
+from .planning import DuePrompt, PlanningStore  # noqa: F401 (re-exported)
 
 # Every table is in exactly one of these three (tests/test_privacy_trust.py enumerates the
 # schema and fails on a table in none): a new table needs a /forget rule or a reason it holds
@@ -62,6 +63,7 @@ class Stats:
     rsvps: dict[str, int]
     active_subscribers: int
     subscribed_chats: int = 0
+    expired: int = 0  # messages that expired before they could be sent
 
 
 def owner_only(path: Path) -> None:
@@ -74,9 +76,10 @@ def owner_only(path: Path) -> None:
         os.close(fd)
 
 
-class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore, RetentionStore):
+class Storage(PetitionStore, PeopleStore, PlanningStore, DeliveryStore, AnnouncementStore,
+              RetentionStore):
     """The one connection and its write lock; the domain methods come from one mixin per
-    concern (petition.py, people.py, delivery.py, announce.py, retention.py)."""
+    concern (petition.py, people.py, planning.py, delivery.py, announce.py, retention.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
@@ -220,6 +223,7 @@ class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore, Rete
             subscribed_chats=await self._scalar(
                 "SELECT COUNT(*) FROM chat_subscriptions WHERE active = 1"
             ),
+            expired=await self._scalar("SELECT COUNT(*) FROM outbox WHERE state = 'expired'"),
         )
 
     # Operations ----------------------------------------------------------------------------

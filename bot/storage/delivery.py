@@ -6,23 +6,30 @@ query helpers. Recipients are always read in batches, never all into memory.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from .common import iso
+from .planning import PROMPT_KINDS
 
-FINAL_STATES = ("delivered", "gone", "failed", "uncertain", "cancelled", "skipped")
+FINAL_STATES = ("delivered", "gone", "failed", "uncertain", "cancelled", "skipped", "expired")
 
 
-@dataclass(frozen=True)
-class DuePrompt:
-    platform: str
-    user_id: str | None  # None for a subscribed group or channel
-    chat_id: str
-    due_at: datetime
-    timezone: str | None
-    send_at: str | None
+# What the claim decides for one row, in SQL, from the row's own columns: its expiry; for a
+# reminder (event_id), the RSVP; for a daily prompt or closing message, the subscription.
+CLAIM_VERDICT = (
+    "(CASE WHEN expires_at IS NOT NULL AND expires_at <= :now THEN 'expired'"
+    " WHEN event_id IS NOT NULL AND user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rsvps r"
+    "  WHERE r.platform = outbox.platform AND r.user_id = outbox.user_id"
+    "  AND r.event_id = outbox.event_id) THEN 'cancelled'"
+    " WHEN (SELECT kind FROM messages m WHERE m.id = outbox.message_id)"
+    f"  IN {PROMPT_KINDS} AND NOT"
+    "  (CASE WHEN user_id IS NULL THEN EXISTS (SELECT 1 FROM chat_subscriptions c"
+    "   WHERE c.platform = outbox.platform AND c.chat_id = outbox.chat_id AND c.active = 1)"
+    "  ELSE EXISTS (SELECT 1 FROM subscriptions s WHERE s.platform = outbox.platform"
+    "   AND s.user_id = outbox.user_id AND s.active = 1) END) THEN 'cancelled'"
+    " ELSE 'sending' END)"
+)
 
 
 @dataclass(frozen=True)
@@ -36,129 +43,6 @@ class OutboxRow:
 
 
 class DeliveryStore:
-    # Scheduling ----------------------------------------------------------------------------
-
-    async def set_next_prompt(self, platform: str, user_id: str, at: datetime | None) -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                "UPDATE subscriptions SET next_prompt_at = ? WHERE platform = ? AND user_id = ?",
-                (iso(at) if at else None, platform, user_id),
-            )
-
-    async def set_chat_next_prompt(self, platform: str, chat_id: str, at: datetime | None) -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                "UPDATE chat_subscriptions SET next_prompt_at = ?"
-                " WHERE platform = ? AND chat_id = ?",
-                (iso(at) if at else None, platform, chat_id),
-            )
-
-    async def subscriptions_without_schedule(self, limit: int = 500) -> list[DuePrompt]:
-        """Active subscriptions with no next prompt yet (new, resumed, or settings changed)."""
-        rows = await self._all(
-            "SELECT s.platform, s.user_id, s.chat_id, u.timezone, u.send_at FROM subscriptions s"
-            " LEFT JOIN user_settings u USING (platform, user_id)"
-            " WHERE s.active = 1 AND s.next_prompt_at IS NULL AND s.prompts_over = 0 LIMIT ?",
-            (limit,),
-        )
-        return [DuePrompt(r[0], r[1], r[2], None, r[3], r[4]) for r in rows]
-
-    async def due_prompts(
-        self, now: datetime, platforms: tuple[str, ...], limit: int = 500
-    ) -> list[DuePrompt]:
-        """Subscriptions (people, then chats) on `platforms` whose next prompt time has come."""
-        marks = ",".join("?" * len(platforms))
-        people = await self._all(
-            "SELECT s.platform, s.user_id, s.chat_id, s.next_prompt_at, u.timezone, u.send_at"
-            " FROM subscriptions s LEFT JOIN user_settings u USING (platform, user_id)"
-            f" WHERE s.active = 1 AND s.next_prompt_at <= ? AND s.platform IN ({marks})"
-            " ORDER BY s.next_prompt_at LIMIT ?",
-            (iso(now), *platforms, limit),
-        )
-        chats = await self._all(
-            "SELECT platform, chat_id, next_prompt_at FROM chat_subscriptions"
-            f" WHERE active = 1 AND next_prompt_at <= ? AND platform IN ({marks})"
-            " ORDER BY next_prompt_at LIMIT ?",
-            (iso(now), *platforms, limit),
-        )
-        due = [DuePrompt(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5])
-               for r in people]
-        due += [DuePrompt(r[0], None, r[1], datetime.fromisoformat(r[2]), None, None)
-                for r in chats]
-        return due
-
-    async def chats_without_schedule(self, limit: int = 500) -> list[DuePrompt]:
-        rows = await self._all(
-            "SELECT platform, chat_id FROM chat_subscriptions"
-            " WHERE active = 1 AND next_prompt_at IS NULL AND prompts_over = 0 LIMIT ?",
-            (limit,),
-        )
-        return [DuePrompt(r[0], None, r[1], None, None, None) for r in rows]
-
-    async def message(self, key: str, kind: str, body: dict, now: datetime) -> int:
-        """The id of the message with this key, stored once (a restart reuses it)."""
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO messages (key, kind, body, created_at) VALUES (?,?,?,?)"
-                " ON CONFLICT (key) DO NOTHING",
-                (key, kind, json.dumps(body), iso(now)),
-            )
-            cursor = await db.execute("SELECT id FROM messages WHERE key = ?", (key,))
-            return (await cursor.fetchone())[0]
-
-    async def message_body(self, message_id: int) -> dict:
-        row = await self._one("SELECT body FROM messages WHERE id = ?", (message_id,))
-        return json.loads(row[0])
-
-    async def schedule_prompt(
-        self,
-        due: DuePrompt,
-        message_id: int | None,
-        idem_key: str,
-        now: datetime,
-        next_at: datetime | None,
-        over: bool = False,
-    ) -> bool:
-        """Queue one prompt (or record it skipped when message_id is None) and move the
-        subscription on to its next prompt, in one transaction. The UNIQUE idempotency key makes
-        a repeat (a restart between the two steps, say) a no-op. True if a row was added."""
-        table, key_col, key = (("subscriptions", "user_id", due.user_id) if due.user_id
-                               else ("chat_subscriptions", "chat_id", due.chat_id))
-        async with self.transaction() as db:
-            cursor = await db.execute(
-                "INSERT INTO outbox (message_id, platform, chat_id, user_id, idem_key, state,"
-                " not_before, updated_at) VALUES (?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (idem_key) DO NOTHING",
-                (message_id, due.platform, due.chat_id, due.user_id, idem_key,
-                 "skipped" if message_id is None else "pending", iso(now), iso(now)),
-            )
-            await db.execute(
-                f"UPDATE {table} SET next_prompt_at = ?, prompts_over = ?"
-                f" WHERE platform = ? AND {key_col} = ?",
-                (iso(next_at) if next_at else None, int(over), due.platform, key),
-            )
-            return cursor.rowcount == 1
-
-    async def enqueue_rsvp_reminders(
-        self, event_id: str, kind: str, message_id: int, platforms: tuple[str, ...],
-        now: datetime,
-    ) -> int:
-        """One reminder per RSVP and kind, to the person's private chat (on both platforms a
-        private chat is addressed by the user id)."""
-        if not platforms:
-            return 0
-        marks = ",".join("?" * len(platforms))
-        async with self.transaction() as db:
-            cursor = await db.execute(
-                "INSERT INTO outbox (message_id, platform, chat_id, user_id, idem_key, not_before,"
-                " updated_at) SELECT ?, platform, user_id, user_id,"
-                " 'reminder:' || ? || ':' || event_id || ':' || platform || ':' || user_id, ?, ?"
-                f" FROM rsvps WHERE event_id = ? AND platform IN ({marks})"
-                " ON CONFLICT (idem_key) DO NOTHING",
-                (message_id, kind, iso(now), iso(now), event_id, *platforms),
-            )
-            return cursor.rowcount
-
     # The outbox ----------------------------------------------------------------------------
 
     async def reset_in_flight(self, platform: str, now: datetime) -> int:
@@ -174,23 +58,52 @@ class DeliveryStore:
             return cursor.rowcount
 
     async def pending_batch(self, platform: str, now: datetime, limit: int) -> list[OutboxRow]:
-        """The next rows due, oldest due first. That is the order of the outbox_queue index:
-        ORDER BY id alone made SQLite sort every due row for each batch (17 ms a batch with
-        100,000 rows queued, against 0.3 ms)."""
+        """The next rows due: prompts and reminders (priority 1) before announcements, three to
+        one while both wait, so the 09:00 prompts never queue behind a 100,000-recipient
+        announcement and the announcement still moves. Each class is read in due order straight
+        from the outbox_queue index (platform, state, priority, not_before): ORDER BY id alone
+        made SQLite sort every due row for each batch (17 ms a batch with 100,000 rows queued,
+        against 0.3 ms)."""
+        urgent = await self._due_rows(platform, 1, now, limit - limit // 4)
+        rest = await self._due_rows(platform, 0, now, limit - len(urgent))
+        batch: list[OutboxRow] = []
+        while urgent or rest:
+            batch += urgent[:3] + rest[:1]
+            urgent, rest = urgent[3:], rest[1:]
+        return batch
+
+    async def _due_rows(self, platform: str, priority: int, now: datetime,
+                        limit: int) -> list[OutboxRow]:
+        if limit <= 0:
+            return []
         rows = await self._all(
             "SELECT id, message_id, platform, chat_id, user_id, attempts FROM outbox"
-            " WHERE platform = ? AND state = 'pending' AND not_before <= ?"
-            " ORDER BY not_before, id LIMIT ?",
-            (platform, iso(now), limit),
+            " WHERE platform = ? AND state = 'pending' AND priority = ? AND not_before <= ?"
+            " AND (expires_at IS NULL OR expires_at > ?) ORDER BY not_before, id LIMIT ?",
+            (platform, priority, iso(now), iso(now), limit),
         )
         return [OutboxRow(*row) for row in rows]
 
     async def next_pending_at(self, platform: str) -> datetime | None:
+        # One MIN per priority: each is a single probe of the outbox_queue index.
         row = await self._one(
-            "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND state = 'pending'",
-            (platform,),
+            "SELECT MIN(first) FROM (SELECT MIN(not_before) AS first FROM outbox"
+            " WHERE platform = :p AND state = 'pending' AND priority = 0 UNION ALL"
+            " SELECT MIN(not_before) FROM outbox WHERE platform = :p AND state = 'pending'"
+            " AND priority = 1)",
+            {"p": platform},
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def expire_stale(self, now: datetime, platform: str | None = None) -> int:
+        """Pending rows past their expiry become 'expired': never sent, counted in reports."""
+        sql = ("UPDATE outbox SET state = 'expired', updated_at = ? WHERE state = 'pending'"
+               " AND expires_at <= ?")
+        params: tuple = (iso(now), iso(now))
+        if platform is not None:
+            sql += " AND +platform = ?"  # unary +: probe outbox_expiry, not the queue
+            params += (platform,)
+        return await self._write_one(sql, params)
 
     async def _write_one(self, sql: str, params: tuple) -> int:
         """One statement, committed on its own: SQLite makes a lone statement atomic, and this
@@ -201,13 +114,24 @@ class DeliveryStore:
             return cursor.rowcount
 
     async def claim(self, row_id: int, now: datetime) -> bool:
-        """Mark one row as being sent, just before sending it. False if someone cancelled it."""
-        claimed = await self._write_one(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?"
-            " WHERE id = ? AND state = 'pending'",
-            (iso(now), row_id),
+        """Mark one row as being sent, just before sending it; False if it must not be sent.
+        One statement decides, so nothing can change in between: a row past its expiry becomes
+        'expired'; a reminder whose RSVP is gone, or a prompt whose subscription is no longer
+        active, becomes 'cancelled'; a row someone cancelled stays as it is."""
+        verdict = CLAIM_VERDICT
+        rows = await self._write_fetch(
+            f"UPDATE outbox SET state = {verdict}, attempts = attempts + ({verdict} = 'sending'),"
+            f" reason = CASE {verdict} WHEN 'cancelled' THEN 'reason_gone' ELSE reason END,"
+            " updated_at = :now WHERE id = :id AND state = 'pending' RETURNING state",
+            {"now": iso(now), "id": row_id},
         )
-        return claimed == 1
+        return bool(rows) and rows[0][0] == "sending"
+
+    async def _write_fetch(self, sql: str, params) -> list:
+        """One statement with RETURNING, committed on its own (see _write_one), its rows read
+        to the end in the same call: a statement not stepped to its end keeps its write open."""
+        async with self._write_lock:
+            return list(await self._db.execute_fetchall(sql, params))
 
     async def finish(
         self, row_id: int, state: str, now: datetime, reason: str = "",

@@ -200,4 +200,30 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE announcements ADD COLUMN valid_hours INTEGER;
     ALTER TABLE announcements ADD COLUMN expires_at TEXT;
     """,
+    # 7: delivery that stays true. Each subscription remembers when prompts are owed from
+    # (plan_after: when it was subscribed or resumed) and the local date of its last prompt
+    # (prompted_through), so a new time or zone neither drops today's prompt nor repeats a day.
+    # Outbox rows get a priority (1: prompts and reminders, sent before announcements), and
+    # the queue index leads with it so each class is read in due order without a sort; pending
+    # rows with an expiry are indexed by it, for the sweep.
+    """
+    ALTER TABLE subscriptions ADD COLUMN plan_after TEXT;
+    ALTER TABLE subscriptions ADD COLUMN prompted_through TEXT;
+    ALTER TABLE chat_subscriptions ADD COLUMN plan_after TEXT;
+    ALTER TABLE chat_subscriptions ADD COLUMN prompted_through TEXT;
+    UPDATE subscriptions SET plan_after = created_at, prompted_through = (
+        SELECT MAX(substr(o.idem_key, -10)) FROM outbox o WHERE o.platform = subscriptions.platform
+        AND o.user_id = subscriptions.user_id AND o.idem_key LIKE 'prompt:%');
+    UPDATE chat_subscriptions SET plan_after = created_at, prompted_through = (
+        SELECT MAX(substr(o.idem_key, -10)) FROM outbox o
+        WHERE o.platform = chat_subscriptions.platform AND o.chat_id = chat_subscriptions.chat_id
+        AND o.user_id IS NULL AND o.idem_key LIKE 'prompt:%');
+
+    ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    UPDATE outbox SET priority = 1 WHERE message_id IN (
+        SELECT id FROM messages WHERE kind IN ('prompt', 'closing', 'reminder'));
+    DROP INDEX outbox_queue;
+    CREATE INDEX outbox_queue ON outbox (platform, state, priority, not_before);
+    CREATE INDEX outbox_expiry ON outbox (expires_at) WHERE state = 'pending';
+    """,
 )

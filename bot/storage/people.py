@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from .common import iso
+from .planning import (
+    cancel_chat_posts,
+    cancel_prompts,
+    cancel_reminders,
+    cancel_unowed_announcements,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,9 @@ class Subscription:
     chat_id: str
     active: bool
     since: datetime
+    plan_after: datetime | None = None  # prompts are owed for slots after this moment
+    prompted_through: date | None = None  # the local date of the last prompt
+    over: bool = False  # the closing message went out: no prompts until a later deadline
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class PeopleStore:
                 "DELETE FROM rsvps WHERE platform = ? AND user_id = ? AND event_id = ?",
                 [(platform, user_id, event) for event in sorted(not_going)],
             )
+            await cancel_reminders(db, platform, user_id, sorted(not_going), now)
 
     async def rsvp_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT event_id, COUNT(*) FROM rsvps GROUP BY event_id")
@@ -63,22 +73,28 @@ class PeopleStore:
         """Subscribe (or resume); False when already active."""
         async with self.transaction() as db:
             cursor = await db.execute(
-                "INSERT INTO subscriptions (platform, user_id, chat_id, active, created_at)"
-                " VALUES (?,?,?,1,?) ON CONFLICT (platform, user_id) DO UPDATE"
+                "INSERT INTO subscriptions (platform, user_id, chat_id, active, created_at,"
+                " plan_after) VALUES (?,?,?,1,?,?) ON CONFLICT (platform, user_id) DO UPDATE"
                 " SET active = 1, chat_id = excluded.chat_id, next_prompt_at = NULL,"
-                " paused_reason = NULL WHERE active = 0",
-                (platform, user_id, chat_id, iso(now)),
+                " paused_reason = NULL, plan_after = excluded.plan_after WHERE active = 0",
+                (platform, user_id, chat_id, iso(now), iso(now)),
             )
             # Subscribing again is the person saying they can be reached again.
             await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
                              (platform, chat_id))
             return cursor.rowcount == 1
 
-    async def unsubscribe(self, platform: str, user_id: str) -> bool:
+    async def unsubscribe(self, platform: str, user_id: str, now: datetime | None = None) -> bool:
+        """Stop the daily prompts; what was queued because of them is cancelled in the same
+        transaction (today's prompt, and an announcement to 'everyone' that reached them only
+        as a subscriber)."""
+        now = now or datetime.now(UTC)
         async with self.transaction() as db:
             cursor = await db.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
+            await cancel_prompts(db, platform, user_id, now)
+            await cancel_unowed_announcements(db, platform, user_id, "unsubscribed", now)
             return cursor.rowcount > 0
 
     async def set_subscription_active(
@@ -89,7 +105,8 @@ class PeopleStore:
         async with self.transaction() as db:
             cursor = await db.execute(
                 "UPDATE subscriptions SET active = ?, paused_reason = ?, pause_noticed = 0,"
-                " next_prompt_at = NULL WHERE platform = ? AND user_id = ? AND active != ?",
+                " next_prompt_at = NULL, plan_after = NULL"  # NULL: planned from the next tick
+                " WHERE platform = ? AND user_id = ? AND active != ?",
                 (int(active), None if active else reason, platform, user_id, int(active)),
             )
             if active:  # unblocked: their private chat (addressed by user id) works again
@@ -114,19 +131,27 @@ class PeopleStore:
         """Subscribe a whole group or channel to the daily post; False if already."""
         async with self.transaction() as db:
             cursor = await db.execute(
-                "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at)"
-                " VALUES (?,?,1,?) ON CONFLICT (platform, chat_id) DO UPDATE SET active = 1,"
-                " next_prompt_at = NULL WHERE active = 0",
-                (platform, chat_id, iso(now)),
+                "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at,"
+                " plan_after) VALUES (?,?,1,?,?) ON CONFLICT (platform, chat_id) DO UPDATE"
+                " SET active = 1, next_prompt_at = NULL, plan_after = excluded.plan_after"
+                " WHERE active = 0",
+                (platform, chat_id, iso(now), iso(now)),
             )
+            # Subscribing again is the chat's managers saying the bot can post there again: it
+            # is back in "channels and groups" announcements too, not only the daily post.
+            await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
+                             (platform, chat_id))
             return cursor.rowcount == 1
 
-    async def unsubscribe_chat(self, platform: str, chat_id: str) -> bool:
+    async def unsubscribe_chat(self, platform: str, chat_id: str,
+                               now: datetime | None = None) -> bool:
+        now = now or datetime.now(UTC)
         async with self.transaction() as db:
             cursor = await db.execute(
                 "DELETE FROM chat_subscriptions WHERE platform = ? AND chat_id = ?",
                 (platform, chat_id),
             )
+            await cancel_chat_posts(db, platform, chat_id, now)
             return cursor.rowcount > 0
 
     async def chat_subscribed(self, platform: str, chat_id: str) -> bool:
@@ -150,13 +175,15 @@ class PeopleStore:
 
     async def subscription_of(self, platform: str, user_id: str) -> Subscription | None:
         row = await self._one(
-            "SELECT chat_id, active, created_at FROM subscriptions"
-            " WHERE platform = ? AND user_id = ?",
+            "SELECT chat_id, active, created_at, plan_after, prompted_through, prompts_over"
+            " FROM subscriptions WHERE platform = ? AND user_id = ?",
             (platform, user_id),
         )
         if row is None:
             return None
-        return Subscription(row[0], bool(row[1]), datetime.fromisoformat(row[2]))
+        return Subscription(row[0], bool(row[1]), datetime.fromisoformat(row[2]),
+                            datetime.fromisoformat(row[3]) if row[3] else None,
+                            date.fromisoformat(row[4]) if row[4] else None, bool(row[5]))
 
     async def settings_of(self, platform: str, user_id: str) -> Settings:
         row = await self._one(

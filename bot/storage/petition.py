@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import AsyncIterator
 
 import aiosqlite
 
 from .common import iso
+from .planning import cancel_unowed_announcements
 
 
 # A signature's number is its place among the signatures that stand: how many, itself
@@ -81,15 +82,20 @@ class PetitionStore:
         row = await self._one(WITH_NUMBER, (platform, user_id))
         return _signature(row) if row else None
 
-    async def withdraw(self, platform: str, user_id: str) -> bool:
+    async def withdraw(self, platform: str, user_id: str, now: datetime | None = None) -> bool:
+        """Withdraw the signature. An announcement to 'everyone' queued for them only because
+        they asked for updates is cancelled in the same transaction (RSVPs and daily prompts
+        are their own choices and stay)."""
+        now = now or datetime.now(UTC)
         async with self.transaction() as db:
             cursor = await db.execute(
                 "DELETE FROM signatures WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
-        if cursor.rowcount > 0:
+            withdrawn = cursor.rowcount > 0
+            await cancel_unowed_announcements(db, platform, user_id, "unsigned", now)
+        if withdrawn:
             await self.checkpoint()  # the withdrawn email must not live on in the WAL
-            return True
-        return False
+        return withdrawn
 
     async def signature_total(self) -> int:
         return await self._scalar("SELECT COUNT(*) FROM signatures")

@@ -1,0 +1,52 @@
+"""Scheduled messages are rendered when they are SENT, from the config as it is then.
+
+The scheduler stores only what identifies a message (a spec: the prompt's local date; the
+reminder's event, kind and the start time it was planned for) and the outbox worker calls
+`render` just before each send. So a config edit (a new action text, a moved event, a new link)
+reaches every row still queued after the restart that loads it, and the countdown is counted
+from the moment of sending. Rendering at send time was chosen over re-rendering stored bodies
+when the config's hash changes: there is no second copy of the text to keep in step, and no
+start-up pass over the queue.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from ..config import Config, Event
+from ..core import Reply
+from .events import reminder_reply
+from .prompts import closing_reply, prompt_reply
+
+RENDER = "render"  # the key that marks a stored body as a spec, not a finished reply
+
+
+def prompt_spec(local_date: date) -> dict:
+    return {RENDER: "prompt", "date": local_date.isoformat()}
+
+
+def closing_spec() -> dict:
+    return {RENDER: "closing"}
+
+
+def reminder_spec(event: Event, kind: str) -> dict:
+    return {RENDER: "reminder", "event": event.id, "kind": kind,
+            "starts_at": event.starts_at.isoformat()}
+
+
+def render(config: Config, spec: dict, now: datetime, zone: ZoneInfo) -> Reply | None:
+    """The reply for one recipient (`zone`: theirs) at `now`; None when the message no longer
+    applies and must not be sent: its event is gone from the config, or has moved (the moved
+    event has reminders of its own, keyed by its new start)."""
+    kind = spec[RENDER]
+    if kind == "prompt":
+        return prompt_reply(config, now, date.fromisoformat(spec["date"]))
+    if kind == "closing":
+        return closing_reply(config)
+    if kind == "reminder":
+        event = config.event(spec["event"])
+        if event is None or event.starts_at != datetime.fromisoformat(spec["starts_at"]):
+            return None
+        return reminder_reply(config, event, spec["kind"], now, zone)
+    raise ValueError(f"unknown scheduled message kind {kind!r}")
