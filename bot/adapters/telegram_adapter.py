@@ -135,11 +135,11 @@ class TelegramAdapter:
     def deep_link(self, command: str) -> str:
         return f"https://t.me/{self.username}?start={command}"
 
-    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult:
+    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> DeliveryResult:
         """The outbox's way out (delivery.Sender): one attempt, classified."""
         if self.sending is None:
             return DeliveryResult(Outcome.RETRY, reason="not started")
-        return await self.sending.deliver(chat_id, reply)
+        return await self.sending.deliver(chat_id, reply, skip=skip)
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
         """Replace a message sent by deliver() (the announcement progress message)."""

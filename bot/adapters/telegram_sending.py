@@ -18,6 +18,7 @@ import logging
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -138,25 +139,26 @@ class Sending:
         self.retries, self.backoff = retries, backoff
         self._halted: dict[str, float] = {}  # chat id -> monotonic time the 429 halt ends
 
-    async def deliver(self, chat_id: str, reply: Reply, *, patient: bool = False
-                      ) -> DeliveryResult:
-        """Send one reply (one or more messages). The first message is tried once unless
-        `patient`; later ones always patiently, because the caller cannot retry half a reply
-        without repeating what already arrived."""
+    async def deliver(self, chat_id: str, reply: Reply, *, patient: bool = False,
+                      skip: int = 0) -> DeliveryResult:
+        """Send one reply (one or more messages), each tried once unless `patient`. The
+        result counts the messages that arrived (`parts_done`, the `skip`ped ones included),
+        so a caller retrying a reply that failed part-way sends only the rest."""
         chunks = render(reply)
         if not chunks:
             return DeliveryResult(Outcome.PERMANENT, reason="empty reply")
-        result = DeliveryResult(Outcome.PERMANENT)
-        for index, (text, markup) in enumerate(chunks):
-            result = await self.send(chat_id, text, markup, patient=patient or index > 0)
+        result = DeliveryResult(Outcome.DELIVERED)  # every part arrived on an earlier try
+        for index in range(skip, len(chunks)):
+            text, markup = chunks[index]
+            result = await self.send(chat_id, text, markup, patient=patient)
             if not result.ok:
                 if result.outcome is Outcome.GONE:
                     log.info("telegram: a chat is gone (%s); not sending to it", result.reason)
                 elif result.outcome is not Outcome.RETRY or patient:
                     log.warning("telegram: sending failed: %s %s", result.outcome.value,
                                 result.reason)
-                return result
-        return result
+                return replace(result, parts_done=index)
+        return replace(result, parts_done=len(chunks))
 
     async def send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None, *,
                    patient: bool) -> DeliveryResult:

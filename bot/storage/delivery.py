@@ -33,6 +33,7 @@ class OutboxRow:
     chat_id: str
     user_id: str | None
     attempts: int
+    parts_done: int = 0  # messages of a split reply that already arrived
 
 
 class DeliveryStore:
@@ -178,7 +179,7 @@ class DeliveryStore:
         ORDER BY id alone made SQLite sort every due row for each batch (17 ms a batch with
         100,000 rows queued, against 0.3 ms)."""
         rows = await self._all(
-            "SELECT id, message_id, platform, chat_id, user_id, attempts FROM outbox"
+            "SELECT id, message_id, platform, chat_id, user_id, attempts, parts_done FROM outbox"
             " WHERE platform = ? AND state = 'pending' AND not_before <= ?"
             " ORDER BY not_before, id LIMIT ?",
             (platform, iso(now), limit),
@@ -211,12 +212,16 @@ class DeliveryStore:
 
     async def finish(
         self, row_id: int, state: str, now: datetime, reason: str = "",
-        not_before: datetime | None = None,
+        not_before: datetime | None = None, parts_done: int | None = None,
     ) -> None:
+        """The row's outcome; `parts_done` (when given) how many messages of a split reply
+        have arrived, so a retry sends only the rest."""
         await self._write_one(
             "UPDATE outbox SET state = ?, reason = ?, updated_at = ?,"
-            " not_before = COALESCE(?, not_before) WHERE id = ? AND state = 'sending'",
-            (state, reason or None, iso(now), iso(not_before) if not_before else None, row_id),
+            " not_before = COALESCE(?, not_before), parts_done = COALESCE(?, parts_done)"
+            " WHERE id = ? AND state = 'sending'",
+            (state, reason or None, iso(now), iso(not_before) if not_before else None,
+             parts_done, row_id),
         )
 
     async def delivery_counts(self, message_id: int) -> dict[str, dict[str, int]]:
