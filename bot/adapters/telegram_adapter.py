@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import traceback
+from functools import partial
 
 from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, ChatMemberUpdated, Update
 from telegram import Message as TgMessage
@@ -81,7 +82,8 @@ class TelegramAdapter:
         application.add_error_handler(self._on_error)
         self._application = application
         self.sending = Sending(application.bot, self._stopping, retries=self._retries,
-                               backoff=self._backoff)
+                               backoff=self._backoff, on_migrated=partial(
+                                   self.bot.store.move_chat, PLATFORM))
         try:
             await application.initialize()  # getMe: a refused token fails here
             self.username = application.bot.username
