@@ -19,8 +19,9 @@ from typing import Callable
 
 from aiolimiter import AsyncLimiter
 
-from .core import Reply, reply_from_dict
+from .core import Reply, reply_from_dict, reply_to_dict
 from .delivery import DeliveryResult, Outcome, Sender
+from .handlers.prompts import chat_paused_reply
 from .registry import Bot
 from .storage import OutboxRow
 
@@ -231,8 +232,10 @@ class OutboxWorker:
             return
         await store.finish(row.id, STATE[result.outcome], now, result.reason, parts_done=parts)
         if result.outcome is Outcome.GONE:
+            # If that was a subscribed group or channel, whoever subscribed it is told.
+            notice = reply_to_dict(chat_paused_reply(row.chat_id))
             await store.deactivate_recipient(self.platform, row.chat_id, result.reason or "gone",
-                                             now)
+                                             now, notice)
         if result.outcome in (Outcome.GONE, Outcome.PERMANENT):
             self._count_invalid()
 

@@ -46,6 +46,9 @@ SEND_TIMEOUT = 45.0  # per request in deliver(); above discord.py's own 429 wait
 # Discord's "Cannot send messages to this user": DMs closed to server members, blocked, or (50278)
 # no server in common any more.
 GONE_CODES = {50007, 50278}
+# A channel the bot can no longer see (50001) or post in (50013): paused like a blocked person,
+# never retried daily; the outbox tells whoever subscribed it.
+LOST_PERMISSION = {50001: "missing_access", 50013: "missing_permissions"}
 
 
 class CampaignClient(discord.Client):
@@ -268,4 +271,6 @@ class DiscordAdapter(InteractionHandler):
             await self.bot.store.set_subscription_active(PLATFORM, chat_id, False,
                                                          reason=DMS_CLOSED)
             return DeliveryResult(Outcome.GONE, reason=DMS_CLOSED)
+        if exc.code in LOST_PERMISSION and not to_user:
+            return DeliveryResult(Outcome.GONE, reason=LOST_PERMISSION[exc.code])
         return DeliveryResult(Outcome.PERMANENT, reason=reason)

@@ -42,6 +42,9 @@ DONE_LABEL, STOP_LABEL = "Done ✓", "Stop daily prompts"
 DONE = "Thank you for taking action today!"
 ALREADY_DONE = "You already marked this day's action as done. Thank you!"
 STOPPED = "Daily prompts stopped. /subscribe brings them back."
+CHAT_PAUSED = ("I can no longer post the daily prompt in a chat you subscribed (id {chat_id}): "
+               "I was removed from it or lost the permission to send messages there. Its daily "
+               "post is paused. Once I may post there again, subscribe it again with /subscribe.")
 GROUP_STOP = ("Only the people who manage this chat can stop its daily post. To stop your own "
               "prompts, send /unsubscribe in a private chat.")
 
@@ -66,7 +69,9 @@ async def chat_subscription(ctx: Context, on: bool):
     if not ctx.incoming.can_manage_chat:
         return [Reply.of(ADMINS_ONLY), ctx.bot.go_private(chat.platform, "subscribe")]
     if on:
-        created = await ctx.store.subscribe_chat(chat.platform, chat.id, ctx.now)
+        # Who subscribed it (never shown to others): told if the bot can no longer post there.
+        created = await ctx.store.subscribe_chat(chat.platform, chat.id, ctx.now,
+                                                 subscribed_by=ctx.user.id)
         template = CHAT_SUBSCRIBED if created else CHAT_ALREADY
         return Reply.of(template.format(time=ctx.config.prompts.send_at, zone=campaign.timezone))
     if await ctx.store.unsubscribe_chat(chat.platform, chat.id):
@@ -158,6 +163,12 @@ def prompt_reply(config: Config, now: datetime, local_date: date) -> Reply:
     buttons = [[Button(DONE_LABEL, "done", (local_date.isoformat(),)),
                 Button(STOP_LABEL, "stop")]]
     return Reply(countdown.body + (Plain("\n\n"),) + action.body, tuple(map(tuple, buttons)))
+
+
+def chat_paused_reply(chat_id: str) -> Reply:
+    """For the person who subscribed a chat the bot can no longer post in (queued by the
+    outbox when it pauses that chat's subscription)."""
+    return Reply.of(CHAT_PAUSED.format(chat_id=chat_id))
 
 
 def closing_reply(config: Config) -> Reply:

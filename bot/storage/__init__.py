@@ -25,6 +25,7 @@ from .delivery import DeliveryStore, DuePrompt, OutboxRow  # noqa: F401 (re-expo
 from .migrations import MIGRATIONS
 from .people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
 from .petition import PetitionStore, Signature, SignResult  # noqa: F401
+from .recipients import RecipientStore
 
 # Tables that hold rows about a person, keyed by (platform, user_id). /forget erases from each.
 PERSONAL_TABLES = ("signatures", "rsvps", "subscriptions", "user_settings", "form_sessions",
@@ -47,9 +48,9 @@ class Stats:
     subscribed_chats: int = 0
 
 
-class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore):
+class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore, RecipientStore):
     """The one connection and its write lock; the domain methods come from one mixin per
-    concern (petition.py, people.py, delivery.py, announce.py)."""
+    concern (petition.py, people.py, delivery.py, announce.py, recipients.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
@@ -140,6 +141,10 @@ class Storage(PetitionStore, PeopleStore, DeliveryStore, AnnouncementStore):
             await db.execute(
                 "UPDATE announcements SET author_id = '', author_name = '', author_chat = ''"
                 " WHERE author_platform = ? AND author_id = ?", (platform, user_id))
+            # A group or channel they subscribed keeps its daily post, no longer linked to them.
+            await db.execute(
+                "UPDATE chat_subscriptions SET subscribed_by = NULL"
+                " WHERE platform = ? AND subscribed_by = ?", (platform, user_id))
         return erased
 
     # Moderators ----------------------------------------------------------------------------

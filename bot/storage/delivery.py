@@ -255,53 +255,6 @@ class DeliveryStore:
             )
             return cursor.rowcount
 
-    async def deactivate_recipient(
-        self, platform: str, chat_id: str, reason: str, now: datetime
-    ) -> None:
-        """The recipient is gone (blocked the bot, left, closed DMs): never send there again
-        until they come back (subscribe again, unblock the bot)."""
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO unreachable (platform, chat_id, reason, since) VALUES (?,?,?,?)"
-                " ON CONFLICT DO NOTHING",
-                (platform, chat_id, reason, iso(now)),
-            )
-            await db.execute(
-                "UPDATE subscriptions SET active = 0, paused_reason = ?, pause_noticed = 0"
-                " WHERE platform = ? AND chat_id = ? AND active = 1",
-                (reason, platform, chat_id),
-            )
-            await db.execute(
-                "UPDATE chat_subscriptions SET active = 0 WHERE platform = ? AND chat_id = ?",
-                (platform, chat_id),
-            )
-            # Whatever else waits for that chat would fail the same way (and each failure
-            # counts against Discord's invalid-request budget).
-            await db.execute(
-                "UPDATE outbox SET state = 'gone', reason = ?, updated_at = ?"
-                " WHERE platform = ? AND chat_id = ? AND state = 'pending'",
-                (reason, iso(now), platform, chat_id),
-            )
-
-    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
-        """The platform gave a chat a new id (a Telegram group upgraded to a supergroup): its
-        subscription and the messages still waiting for it follow it, instead of failing at
-        the old id. A subscription the new id already has wins. True if anything moved."""
-        async with self.transaction() as db:
-            moved = await db.execute(
-                "UPDATE OR IGNORE chat_subscriptions SET chat_id = ?"
-                " WHERE platform = ? AND chat_id = ?",
-                (new_chat_id, platform, old_chat_id),
-            )
-            await db.execute("DELETE FROM chat_subscriptions WHERE platform = ? AND chat_id = ?",
-                             (platform, old_chat_id))
-            queued = await db.execute(
-                "UPDATE outbox SET chat_id = ? WHERE platform = ? AND chat_id = ?"
-                " AND state IN ('pending', 'sending')",
-                (new_chat_id, platform, old_chat_id),
-            )
-            return moved.rowcount + queued.rowcount > 0
-
     # Daily actions -------------------------------------------------------------------------
 
     async def mark_action_done(self, platform: str, user_id: str, day: str, now: datetime) -> bool:

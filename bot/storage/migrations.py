@@ -193,4 +193,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_message ON outbox (message_id, state);
     CREATE INDEX outbox_user ON outbox (platform, user_id);
     """,
+    # 6: who subscribed a group or channel (their user id on that platform; NULL when unknown
+    # or erased by /forget), so they can be told once if the bot can no longer post there.
+    """
+    ALTER TABLE chat_subscriptions ADD COLUMN subscribed_by TEXT;
+    """,
 )

@@ -110,15 +110,22 @@ class PeopleStore:
             row = await cursor.fetchone()
             return row[0] if row else None
 
-    async def subscribe_chat(self, platform: str, chat_id: str, now: datetime) -> bool:
-        """Subscribe a whole group or channel to the daily post; False if already."""
+    async def subscribe_chat(self, platform: str, chat_id: str, now: datetime,
+                             subscribed_by: str | None = None) -> bool:
+        """Subscribe a whole group or channel to the daily post (or resume it, also after the
+        bot could not post there); False if already. `subscribed_by`: the person's user id, to
+        tell them if the bot can no longer post there."""
         async with self.transaction() as db:
             cursor = await db.execute(
-                "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at)"
-                " VALUES (?,?,1,?) ON CONFLICT (platform, chat_id) DO UPDATE SET active = 1,"
-                " next_prompt_at = NULL WHERE active = 0",
-                (platform, chat_id, iso(now)),
+                "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at,"
+                " subscribed_by) VALUES (?,?,1,?,?) ON CONFLICT (platform, chat_id) DO UPDATE"
+                " SET active = 1, next_prompt_at = NULL, subscribed_by = excluded.subscribed_by"
+                " WHERE active = 0",
+                (platform, chat_id, iso(now), subscribed_by),
             )
+            # Subscribing it again says the bot may post there again.
+            await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
+                             (platform, chat_id))
             return cursor.rowcount == 1
 
     async def unsubscribe_chat(self, platform: str, chat_id: str) -> bool:
