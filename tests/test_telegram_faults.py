@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from contextlib import closing
 from datetime import UTC, datetime
 
@@ -49,6 +50,13 @@ def config(config, api):
 
 
 @pytest.fixture
+def still(api):
+    """The fake's time stands still (however slow the machine) until the test moves it."""
+    stopped = time.monotonic()
+    api.clock = lambda: stopped
+
+
+@pytest.fixture
 async def client(api):
     async with PTBBot(TOKEN, base_url=api.base_url) as client:
         yield client
@@ -74,9 +82,18 @@ async def wait_state(config, chat_id: str, state: str, attempts: int = 1) -> Non
     await asyncio.wait_for(poll(), BOUND)
 
 
+async def wait_until_settled(config) -> None:
+    """Until no outbox row is pending or being sent."""
+    async def poll() -> None:
+        while any(r[1] in ("pending", "sending") for r in outbox(config)):
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), BOUND)
+
+
 # a) per-chat flood limits
 
-async def test_a_private_chat_takes_a_short_burst_then_one_message_a_second(client, api):
+async def test_a_private_chat_takes_a_short_burst_then_one_message_a_second(client, api, still):
     for n in range(PRIVATE_BURST):
         await client.send_message(ADA, f"message {n}")
     with pytest.raises(RetryAfter) as raised:
@@ -93,7 +110,7 @@ async def test_a_private_chat_takes_a_short_burst_then_one_message_a_second(clie
     await client.send_message(BO, "another chat has its own limit")
 
 
-async def test_a_group_takes_twenty_messages_a_minute(client, api):
+async def test_a_group_takes_twenty_messages_a_minute(client, api, still):
     api.chats[GROUP] = {"id": GROUP, "type": "group", "title": "Campaign group"}
     for n in range(GROUP_PER_MINUTE):
         await client.send_message(GROUP, f"post {n}")
@@ -112,10 +129,12 @@ def test_the_outbox_paces_telegram_within_what_the_fake_allows(bot):
     assert pacing.is_group(str(GROUP)) and not pacing.is_group(str(ADA))
 
 
-async def test_a_reply_over_the_chat_limit_waits_retry_after_and_arrives(adapter, api):
-    for n in range(PRIVATE_BURST):  # someone else's flood just used up Ada's chat
+async def test_a_reply_over_the_chat_limit_waits_retry_after_and_arrives(adapter, api, still):
+    for n in range(PRIVATE_BURST):  # earlier messages just used up Ada's chat
         assert api.take_chat_turn(ADA) is None
     api.send_text(ADA, "/help")
+    await api.wait_for(lambda: any(c.status == 429 for c in api.calls_to("sendMessage")), BOUND)
+    api.advance(1 / PRIVATE_RATE)  # the second Telegram asked the bot to wait passes
     await api.wait_for(lambda: len(api.sent(ADA)) == 1, BOUND)
     refused, sent = api.calls_to("sendMessage")
     assert (refused.status, sent.status) == (429, 200)
@@ -125,7 +144,7 @@ async def test_a_reply_over_the_chat_limit_waits_retry_after_and_arrives(adapter
 
 # b) callback queries expire
 
-async def test_a_query_answered_after_15_seconds_is_too_old(client, api):
+async def test_a_query_answered_after_15_seconds_is_too_old(client, api, still):
     fresh = api.press(ADA, "rsvp:day1")
     stale = api.press(ADA, "rsvp:day1")
     api.advance(14.5)
@@ -217,6 +236,7 @@ async def test_the_daily_post_follows_a_group_that_became_a_supergroup(adapter, 
     task = asyncio.create_task(worker.run(stop))
     try:
         await api.wait_for(lambda: len(api.sent(SUPERGROUP)) == 2, BOUND)
+        await wait_until_settled(config)
     finally:
         stop.set()
         await asyncio.wait_for(task, BOUND)

@@ -568,7 +568,10 @@ class FakeDiscord:
 
     @staticmethod
     def _bucket_headers(route: str, bucket: Bucket) -> dict[str, str]:
-        left = max(0.0, bucket.resets_at - asyncio.get_running_loop().time())
+        # Rounded up to the millisecond: a client that waits exactly this long finds the
+        # bucket reset, never a hair early.
+        left = math.ceil(max(0.0, bucket.resets_at - asyncio.get_running_loop().time()) * 1000
+                         ) / 1000
         return {
             "X-RateLimit-Limit": str(bucket.limit),
             "X-RateLimit-Remaining": str(max(0, bucket.remaining)),

@@ -14,8 +14,9 @@ N calls of a method with 429 (parameters.retry_after), 5xx, 403, or to hang.
 
 Every refusal other than those asked for (`fail_next`, `rate_limit`) is recorded in
 `refusals`; the harness fails a test that ends with any, so a test that provokes one asserts
-on it and clears the list (as with the fake Discord). Its clock is `time.monotonic()` plus
-`clock_offset`: `advance(seconds)` ages callback queries and refills the chat limits at once.
+on it and clears the list (as with the fake Discord). Its clock is `clock()` (time.monotonic
+unless a test stops it) plus `clock_offset`: `advance(seconds)` ages callback queries and
+refills the chat limits at once.
 For delivery tests and bench/broadcast.py it can also enforce a global sendMessage rate (429
 past it), answer late after handling a call (a client killed meanwhile never learns that its
 message arrived), and treat any positive chat id as a private chat that opened the bot.
@@ -374,7 +375,8 @@ class FakeBot:
     tolerated: list[Refusal] = field(default_factory=list)
     migrated: dict[int, int] = field(default_factory=dict)  # old group id -> supergroup id
     chat_limits: bool = True  # Telegram's per-chat limits (PRIVATE_*, GROUP_PER_MINUTE)
-    clock_offset: float = 0.0  # seconds added to time.monotonic(): see advance()
+    clock: Callable[[], float] = time.monotonic  # a test may stop the fake's time
+    clock_offset: float = 0.0  # seconds added to clock(): see advance()
     people: dict[int, dict] = field(default_factory=dict)  # user id -> latest profile seen
     allowed_updates: list[str] | None = None
     in_flight: dict[str, int] = field(default_factory=dict)
@@ -412,7 +414,7 @@ class FakeBot:
 
     def now(self) -> float:
         """The fake's clock (monotonic seconds), which `advance` moves on."""
-        return time.monotonic() + self.clock_offset
+        return self.clock() + self.clock_offset
 
     def advance(self, seconds: float) -> None:
         """Let `seconds` pass for the fake alone: callback queries age, chat limits refill."""
