@@ -376,6 +376,7 @@ class FakeBot:
     migrated: dict[int, int] = field(default_factory=dict)  # old group id -> supergroup id
     chat_limits: bool = True  # Telegram's per-chat limits (PRIVATE_*, GROUP_PER_MINUTE)
     clock: Callable[[], float] = time.monotonic  # a test may stop the fake's time
+    query_lifetime: float = QUERY_LIFETIME  # bench/ pushes thousands of presses at once
     clock_offset: float = 0.0  # seconds added to clock(): see advance()
     people: dict[int, dict] = field(default_factory=dict)  # user id -> latest profile seen
     allowed_updates: list[str] | None = None
@@ -894,7 +895,7 @@ class FakeTelegram:
         query_id = params.get("callback_query_id")
         if bot.queries.get(query_id, True):  # unknown, or answered already
             raise bad(QUERY_TOO_OLD.removeprefix("Bad Request: "))
-        if bot.now() - bot.query_born[query_id] > QUERY_LIFETIME:
+        if bot.now() - bot.query_born[query_id] > bot.query_lifetime:
             raise bad(QUERY_TOO_OLD.removeprefix("Bad Request: "))
         if len(params.get("text") or "") > MAX_ALERT:
             raise bad("MESSAGE_TOO_LONG")
@@ -1005,10 +1006,12 @@ class FakeTelegram:
                                   "error_count": len(errors)})
 
     async def _control_options(self, request: web.Request) -> web.Response:
-        """Set rate_limit, burst, any_chat, answer_delay and the blocked chats."""
+        """Set rate_limit, burst, any_chat, answer_delay, query_lifetime, chat_limits and the
+        blocked chats."""
         bot = self.bots[request.match_info["token"]]
         data = await request.json()
-        for key in ("rate_limit", "burst", "any_chat", "answer_delay"):
+        for key in ("rate_limit", "burst", "any_chat", "answer_delay", "query_lifetime",
+                    "chat_limits"):
             if key in data:
                 setattr(bot, key, data[key])
         bot.blocked.update(int(chat) for chat in data.get("blocked", ()))
