@@ -32,6 +32,9 @@ class DeliveryResult:
     retry_after: float | None = None  # seconds, for a platform's 429
     reason: str = ""  # short and free of personal data: an error code or class name
     message_id: str | None = None
+    # How many messages of the reply (as the platform splits it) have arrived, counting any
+    # the caller skipped: a retry after a failure part-way sends only the rest.
+    parts_done: int = 0
 
     @property
     def ok(self) -> bool:
@@ -44,7 +47,11 @@ class Sender(Protocol):
 
     platform: str
 
-    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult: ...
+    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> DeliveryResult:
+        """`skip`: the first messages of the split reply already arrived (an earlier attempt
+        failed part-way): send only the rest. Callers pass it only when it is not 0, so a
+        sender that never splits may leave it out."""
+        ...
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
         """Replace a message this bot sent (the announcement progress message)."""

@@ -22,9 +22,10 @@ from typing import Callable
 
 from aiolimiter import AsyncLimiter
 
-from .core import Reply, reply_from_dict
+from .core import Reply, reply_from_dict, reply_to_dict
 from .delivery import DeliveryResult, Outcome, Sender
 from .handlers.scheduled import RENDER, render
+from .handlers.prompts import chat_paused_reply
 from .registry import Bot
 from .slots import zone_or
 from .storage import OutboxRow
@@ -251,7 +252,10 @@ class OutboxWorker:
             while (remaining := self.paused_until - time.monotonic()) > 0:
                 await asyncio.sleep(remaining)  # a 429 arrived while this send waited its turn
             try:
-                result = await self.sender.deliver(row.chat_id, reply)
+                if row.parts_done:  # part of it arrived before: only the rest
+                    result = await self.sender.deliver(row.chat_id, reply, skip=row.parts_done)
+                else:  # (senders that never split take no `skip`)
+                    result = await self.sender.deliver(row.chat_id, reply)
             except Exception as exc:  # a bug, not a platform answer: record it, keep going
                 # Type and stack only: an exception's message can quote a recipient's data.
                 log.error("%s: deliver raised %s\n%s", self.platform, type(exc).__name__,
@@ -263,6 +267,8 @@ class OutboxWorker:
 
     async def _record(self, row: OutboxRow, result: DeliveryResult) -> None:
         store, now = self.bot.store, self.bot.clock.now()
+        # Parts of a split reply that arrived are never sent again (None: nothing new).
+        parts = result.parts_done if result.parts_done > row.parts_done else None
         if result.outcome is Outcome.RETRY:
             if result.retry_after is not None:  # 429: wait exactly that long, everyone
                 self.paused_until = max(self.paused_until, time.monotonic() + result.retry_after)
@@ -272,18 +278,22 @@ class OutboxWorker:
                 delay = min(2.0 ** row.attempts, 60.0)
             # row.attempts counts earlier tries; this one was attempt row.attempts + 1.
             if row.attempts + 1 >= self.max_attempts and result.retry_after is None:
-                await store.finish(row.id, "failed", now, result.reason or "retries exhausted")
+                await store.finish(row.id, "failed", now, result.reason or "retries exhausted",
+                                   parts_done=parts)
             else:
                 # Stored to the second: round up, so a restart never sends before the wait ends.
                 due = now + timedelta(seconds=delay)
                 if due.microsecond:
                     due = due.replace(microsecond=0) + timedelta(seconds=1)
-                await store.finish(row.id, "pending", now, result.reason, not_before=due)
+                await store.finish(row.id, "pending", now, result.reason, not_before=due,
+                                   parts_done=parts)
             return
-        await store.finish(row.id, STATE[result.outcome], now, result.reason)
+        await store.finish(row.id, STATE[result.outcome], now, result.reason, parts_done=parts)
         if result.outcome is Outcome.GONE:
+            # If that was a subscribed group or channel, whoever subscribed it is told.
+            notice = reply_to_dict(chat_paused_reply(row.chat_id))
             await store.deactivate_recipient(self.platform, row.chat_id, result.reason or "gone",
-                                             now)
+                                             now, notice)
         if result.outcome in (Outcome.GONE, Outcome.PERMANENT):
             self._count_invalid()
 

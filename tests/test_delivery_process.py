@@ -148,6 +148,14 @@ def outbox_states(db: Path) -> dict[str, int]:
     return dict(rows)
 
 
+def only_the_blocked_were_refused(api: FakeBot) -> None:
+    """The fake refused nothing but sends to the people who blocked the bot (declared: the
+    harness fails a test that ends with a refusal it did not provoke)."""
+    refused = api.take_refusals()
+    assert {(r.method, r.status) for r in refused} <= {("sendMessage", 403)}, refused
+    assert {int(r.chat_id) for r in refused} <= BLOCKED
+
+
 def tail(log: Path, lines: int = 40) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
@@ -182,6 +190,7 @@ async def test_an_announcement_reaches_everyone_once_and_429s_are_waited_out(api
     for user_id in BLOCKED:  # one refused attempt, never another
         tries = [c for c in api.calls_to("sendMessage") if c.params["chat_id"] == str(user_id)]
         assert [c.status for c in tries] == [403]
+    only_the_blocked_were_refused(api)
     with sqlite3.connect(tmp_path / "campaign.db") as conn:
         gone = {int(r[0]) for r in conn.execute(
             "SELECT chat_id FROM outbox WHERE state = 'gone'")}
@@ -262,6 +271,7 @@ def check_everyone_reached(api: FakeBot, db: Path) -> list[int]:
     report = (f"Announcement #1 finished.\nTelegram: {len(reachable)} delivered, "
               f"{len(BLOCKED)} blocked or left, 0 failed, 0 uncertain")
     assert [m.text for m in reports] == [report]
+    only_the_blocked_were_refused(api)
     return [u for u in reachable if counts[u] > 1]
 
 
@@ -380,5 +390,7 @@ async def test_the_adapter_edits_the_progress_message_in_place(bot, api):
         missing = await adapter.edit(chat, "999", Reply.of("Announcement #1 finished."))
     assert [r.outcome for r in (progress, same, final)] == [Outcome.DELIVERED] * 3
     assert missing.outcome is Outcome.PERMANENT  # the runner then sends a new message
+    assert [r.description.split(":")[1].strip() for r in api.take_refusals()] == [
+        "message is not modified", "message to edit not found"]
     [shown] = api.sent(MODERATOR)
     assert (shown.text, shown.reply_markup, shown.edits) == ("Announcement #1 finished.", None, 2)

@@ -127,17 +127,18 @@ async def test_a_429_without_via_is_not_discords_limiter_and_is_retried_later(ad
     assert result.outcome is Outcome.RETRY and result.retry_after == 5
 
 
-@pytest.mark.parametrize("status, code, outcome", [
-    (503, 0, Outcome.RETRY),
-    (400, 50035, Outcome.PERMANENT),
-    (403, 50013, Outcome.PERMANENT),  # Missing Permissions in a channel
-    (404, 10003, Outcome.PERMANENT),
+@pytest.mark.parametrize("status, code, outcome, reason", [
+    (503, 0, Outcome.RETRY, "503/0"),
+    (400, 50035, Outcome.PERMANENT, "400/50035"),
+    # Missing Permissions in a channel: paused like a blocked person (test_discord_faults.py)
+    (403, 50013, Outcome.GONE, "missing_permissions"),
+    (404, 10003, Outcome.PERMANENT, "404/10003"),
 ])
 @bounded(20)
-async def test_failures_are_classified(adapter, fake, status, code, outcome):
+async def test_failures_are_classified(adapter, fake, status, code, outcome, reason):
     fake.fail("POST", r"/channels/\d+/messages", status, code=code)
     result = await adapter.deliver(fake.other_channel_id, DAILY)
-    assert result.outcome is outcome and result.reason == f"{status}/{code}"
+    assert result.outcome is outcome and result.reason == reason
 
 
 @bounded(20)

@@ -176,6 +176,7 @@ async def seed_everything(bot, chat: MemoryChat) -> None:
     assert await store.start_announcement(ann, message, ("telegram",), now + timedelta(days=1),
                                           now) >= 1
     assert await store.mark_action_done("telegram", ADA_ID, "2027-06-01", now)
+    assert await store.subscribe_chat("telegram", "-5550", now, subscribed_by=ADA_ID)
     await store.deactivate_recipient("telegram", ADA_ID, "blocked", now)  # the two above: gone
     reminder = await store.message("reminder:morning:day1", "reminder", {"body": []}, now)
     assert await store.enqueue_rsvp_reminders("day1", "morning", reminder, ("telegram",), now,
@@ -198,6 +199,7 @@ async def test_mydata_shows_messages_actions_pauses_forms_and_announcements(bot,
     assert "Petition signature #1" in reply and f"Email: {ADA_EMAIL}" in reply
     assert "Daily prompts: paused since Tue 1 Jun 2027, 09:00 EDT" in reply
     assert "Paused because you blocked the bot." in reply
+    assert "Groups or channels you subscribed to the daily post: 1" in reply
     assert ("Your private chat is marked unreachable since Tue 1 Jun 2027, 09:00 EDT (you "
             "blocked the bot): nothing is sent to you there until you come back.") in reply
     assert "Messages to you that we keep a record of:" in reply
@@ -309,7 +311,7 @@ async def test_forget_leaves_no_trace_of_the_person_in_any_column_of_any_table(
     for erased in ("your signature", "1 RSVP", "your daily-prompt subscription",
                    "your settings", "an unfinished form", "1 daily action marked done",
                    "the note that your private chat could not be reached",
-                   "your name on 1 announcement"):
+                   "your name on 1 announcement", "the record that you subscribed 1 chat"):
         assert erased in reply
     assert mentions(path, *needles) == []
     assert mentions(path, GRACE_ID, GRACE_NAME, GRACE_EMAIL) == grace_before

@@ -29,10 +29,14 @@ async def client(api):
         yield client
 
 
-async def refused(call, message: str, error=BadRequest) -> None:
+async def refused(api, call, message: str, error=BadRequest) -> None:
+    """`call` is refused with `message`, and the fake recorded that one refusal (taken, so the
+    harness's end-of-test check sees it declared)."""
     with pytest.raises(error) as raised:
         await asyncio.wait_for(call, BOUND)
     assert message.lower() in raised.value.message.lower()  # PTB drops "Bad Request: "
+    [refusal] = api.take_refusals()
+    assert message.lower() in refusal.description.lower()
 
 
 @pytest.mark.parametrize("text, message", [
@@ -52,8 +56,8 @@ async def refused(call, message: str, error=BadRequest) -> None:
     ("&nbsp;", "Can't find end of the entity"),
     ('<a href="x"><a href="y">z</a></a>', "Nested links"),
 ])
-async def test_the_fake_refuses_what_telegram_refuses(client, text, message):
-    await refused(client.send_message(ADA, text, parse_mode="HTML"), message)
+async def test_the_fake_refuses_what_telegram_refuses(client, api, text, message):
+    await refused(api, client.send_message(ADA, text, parse_mode="HTML"), message)
 
 
 async def test_the_fake_accepts_what_telegram_accepts(client, api):
@@ -69,25 +73,25 @@ async def test_the_fake_accepts_what_telegram_accepts(client, api):
                                           parse_mode="HTML")).text) == 2048
 
 
-async def test_callback_data_over_64_bytes_is_refused(client):
+async def test_callback_data_over_64_bytes_is_refused(client, api):
     ok = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="é" * 32)]])
     await client.send_message(ADA, "fits", reply_markup=ok)
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("no", callback_data="é" * 32 + "x")]])
-    await refused(client.send_message(ADA, "too long", reply_markup=too_long),
+    await refused(api, client.send_message(ADA, "too long", reply_markup=too_long),
                   "BUTTON_DATA_INVALID")
 
 
 async def test_a_callback_query_is_answered_once(client, api):
     query = api.press(ADA, "rsvp:day1")
     assert await client.answer_callback_query(query)
-    await refused(client.answer_callback_query(query), "query is too old")
-    await refused(client.answer_callback_query("never-sent"), "query is too old")
+    await refused(api, client.answer_callback_query(query), "query is too old")
+    await refused(api, client.answer_callback_query("never-sent"), "query is too old")
 
 
 async def test_unknown_and_blocked_chats(client, api):
-    await refused(client.send_message(5555, "hi"), "chat not found")
+    await refused(api, client.send_message(5555, "hi"), "chat not found")
     api.blocked.add(ADA)
-    await refused(client.send_message(ADA, "hi"), "bot was blocked by the user", Forbidden)
+    await refused(api, client.send_message(ADA, "hi"), "bot was blocked by the user", Forbidden)
 
 
 async def test_injected_failures(client, api):
@@ -118,6 +122,7 @@ async def test_a_second_poller_ends_the_first_with_409(client, api):
         await second.get_updates(timeout=0)
     with pytest.raises(Conflict):
         await asyncio.wait_for(first, BOUND)
+    assert [(r.method, r.status) for r in api.take_refusals()] == [("getUpdates", 409)]
 
 
 def test_the_html_parser_counts_utf16_offsets():
@@ -127,17 +132,17 @@ def test_the_html_parser_counts_utf16_offsets():
 
 async def test_edits_refuse_what_telegram_refuses(client, api):
     sent = await client.send_message(ADA, "<b>hi</b>", parse_mode="HTML")
-    await refused(client.edit_message_text("<b>hi</b>", ADA, sent.message_id, parse_mode="HTML"),
-                  "message is not modified")
-    await refused(client.edit_message_text("x", ADA, 999), "message to edit not found")
-    await refused(client.edit_message_text("<i>x", ADA, sent.message_id, parse_mode="HTML"),
+    await refused(api, client.edit_message_text("<b>hi</b>", ADA, sent.message_id,
+                                                parse_mode="HTML"), "message is not modified")
+    await refused(api, client.edit_message_text("x", ADA, 999), "message to edit not found")
+    await refused(api, client.edit_message_text("<i>x", ADA, sent.message_id, parse_mode="HTML"),
                   "can't find end tag")
     edited = await client.edit_message_text("<i>there</i>", ADA, sent.message_id,
                                             parse_mode="HTML")
     assert edited.text == "there" and api.last(ADA).edits == 1
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="a:b")]])
     await client.edit_message_reply_markup(ADA, sent.message_id, reply_markup=markup)
-    await refused(client.edit_message_reply_markup(ADA, sent.message_id, reply_markup=markup),
+    await refused(api, client.edit_message_reply_markup(ADA, sent.message_id, reply_markup=markup),
                   "message is not modified")
 
 
@@ -147,4 +152,4 @@ async def test_documents_and_chat_members(client, api):
     api.set_admin(ADA, 7, "creator")
     assert (await client.get_chat_member(ADA, 7)).status == "creator"
     assert (await client.get_chat_member(ADA, 8)).status == "member"
-    await refused(client.get_chat_member(5555, 7), "chat not found")
+    await refused(api, client.get_chat_member(5555, 7), "chat not found")

@@ -116,6 +116,8 @@ async def test_deliver_classifies_each_failure_for_the_outbox(adapter, api):
     halted = await adapter.deliver(str(ADA), reply)  # the halt holds: no call is made
     assert halted.outcome is Outcome.RETRY and 0 < halted.retry_after <= 3
     assert len(sends(api)) == calls + 1
+    assert [(r.chat_id, r.status) for r in api.take_refusals()] == [("5555", 400),
+                                                                    (str(ADA), 403)]
 
 
 async def test_deliver_sees_a_connection_refused_as_retry(adapter, api):

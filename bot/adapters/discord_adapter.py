@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 import aiohttp
 import discord
@@ -45,6 +46,9 @@ SEND_TIMEOUT = 45.0  # per request in deliver(); above discord.py's own 429 wait
 # Discord's "Cannot send messages to this user": DMs closed to server members, blocked, or (50278)
 # no server in common any more.
 GONE_CODES = {50007, 50278}
+# A channel the bot can no longer see (50001) or post in (50013): paused like a blocked person,
+# never retried daily; the outbox tells whoever subscribed it.
+LOST_PERMISSION = {50001: "missing_access", 50013: "missing_permissions"}
 
 
 class CampaignClient(discord.Client):
@@ -178,13 +182,14 @@ class DiscordAdapter(InteractionHandler):
 
     # Delivery (the outbox's Sender) -------------------------------------------------------
 
-    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult:
-        """Send `reply` to a channel (a channel id) or to a person by DM (their user id).
+    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> DeliveryResult:
+        """Send `reply` to a channel (a channel id) or to a person by DM (their user id),
+        leaving out the first `skip` messages of the split reply (they arrived before).
 
         A cached guild channel with that id is a channel; any other id is a user, whose DM
         channel is opened first. Discord ids are unique across users and channels, and the
         `guilds` intent caches every channel of every server the bot is in."""
-        return await self._send(chat_id, reply)
+        return await self._send(chat_id, reply, skip=skip)
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
         """Replace the text and buttons of a message sent by deliver() (a progress message).
@@ -193,8 +198,8 @@ class DiscordAdapter(InteractionHandler):
             return DeliveryResult(Outcome.PERMANENT, reason="bad_message_id")
         return await self._send(chat_id, reply, int(message_id))
 
-    async def _send(self, chat_id: str, reply: Reply, edit_id: int | None = None
-                    ) -> DeliveryResult:
+    async def _send(self, chat_id: str, reply: Reply, edit_id: int | None = None,
+                    skip: int = 0) -> DeliveryResult:
         client = self.client
         if client is None or client.is_closed():
             return DeliveryResult(Outcome.RETRY, reason="not_connected")
@@ -209,7 +214,7 @@ class DiscordAdapter(InteractionHandler):
             channel = client.get_channel(int(chat_id))
         to_user = not isinstance(channel, discord.abc.Messageable)
         messages = render_reply(reply)
-        sent = False
+        sent, done = False, min(skip, len(messages))  # done: messages known to have arrived
         try:
             if to_user:
                 channel = await asyncio.wait_for(
@@ -223,28 +228,31 @@ class DiscordAdapter(InteractionHandler):
                     content=first.content, view=build_view(first.rows)), self.send_timeout)
                 return DeliveryResult(Outcome.DELIVERED, message_id=str(edit_id))
             last = None
-            for message in messages:
+            for message in messages[done:]:
                 view = build_view(message.rows)
                 sent = True
                 last = await asyncio.wait_for(
                     channel.send(message.content, **({"view": view} if view else {})),
                     self.send_timeout)
-            return DeliveryResult(Outcome.DELIVERED, message_id=str(last.id) if last else None)
+                done += 1
+            return DeliveryResult(Outcome.DELIVERED, message_id=str(last.id) if last else None,
+                                  parts_done=done)
         except discord.RateLimited as exc:
-            return DeliveryResult(Outcome.RETRY, retry_after=exc.retry_after, reason="429")
+            result = DeliveryResult(Outcome.RETRY, retry_after=exc.retry_after, reason="429")
         except discord.HTTPException as exc:
-            return await self._classify(exc, chat_id, to_user)
+            result = await self._classify(exc, chat_id, to_user)
         except asyncio.TimeoutError:
             # It may have arrived: resending blindly could post it twice.
             outcome = Outcome.UNCERTAIN if sent else Outcome.RETRY
-            return DeliveryResult(outcome, reason="timeout")
+            result = DeliveryResult(outcome, reason="timeout")
         except aiohttp.ClientConnectorError:
-            return DeliveryResult(Outcome.RETRY, reason="connect")  # nothing went out
+            result = DeliveryResult(Outcome.RETRY, reason="connect")  # nothing went out
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
             outcome = Outcome.UNCERTAIN if sent else Outcome.RETRY
-            return DeliveryResult(outcome, reason=type(exc).__name__)
+            result = DeliveryResult(outcome, reason=type(exc).__name__)
         except (aiohttp.ClientError, OSError) as exc:
-            return DeliveryResult(Outcome.RETRY, reason=type(exc).__name__)
+            result = DeliveryResult(Outcome.RETRY, reason=type(exc).__name__)
+        return replace(result, parts_done=done)
 
     async def _classify(self, exc: discord.HTTPException, chat_id: str,
                         to_user: bool) -> DeliveryResult:
@@ -266,4 +274,6 @@ class DiscordAdapter(InteractionHandler):
             await self.bot.store.set_subscription_active(PLATFORM, chat_id, False,
                                                          reason=DMS_CLOSED)
             return DeliveryResult(Outcome.GONE, reason=DMS_CLOSED)
+        if exc.code in LOST_PERMISSION and not to_user:
+            return DeliveryResult(Outcome.GONE, reason=LOST_PERMISSION[exc.code])
         return DeliveryResult(Outcome.PERMANENT, reason=reason)

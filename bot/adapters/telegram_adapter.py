@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import traceback
+from functools import partial
 
 from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, ChatMemberUpdated, Update
 from telegram import Message as TgMessage
@@ -81,7 +82,8 @@ class TelegramAdapter:
         application.add_error_handler(self._on_error)
         self._application = application
         self.sending = Sending(application.bot, self._stopping, retries=self._retries,
-                               backoff=self._backoff)
+                               backoff=self._backoff, on_migrated=partial(
+                                   self.bot.store.move_chat, PLATFORM))
         try:
             await application.initialize()  # getMe: a refused token fails here
             self.username = application.bot.username
@@ -135,11 +137,11 @@ class TelegramAdapter:
     def deep_link(self, command: str) -> str:
         return f"https://t.me/{self.username}?start={command}"
 
-    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult:
+    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> DeliveryResult:
         """The outbox's way out (delivery.Sender): one attempt, classified."""
         if self.sending is None:
             return DeliveryResult(Outcome.RETRY, reason="not started")
-        return await self.sending.deliver(chat_id, reply)
+        return await self.sending.deliver(chat_id, reply, skip=skip)
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
         """Replace a message sent by deliver() (the announcement progress message)."""

@@ -17,7 +17,8 @@ import asyncio
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -73,7 +74,7 @@ def classify(exc: BaseException) -> DeliveryResult:
         if isinstance(exc.__cause__, NOT_SENT):  # the request never left: retrying is safe
             return DeliveryResult(Outcome.RETRY, reason=type(exc.__cause__).__name__)
         return DeliveryResult(Outcome.UNCERTAIN, reason="timeout")
-    if isinstance(exc, ChatMigrated):  # a group became a supergroup with a new id
+    if isinstance(exc, ChatMigrated):  # a group became a supergroup (Sending follows it)
         return DeliveryResult(Outcome.PERMANENT, reason="chat migrated")
     if isinstance(exc, InvalidToken):
         return DeliveryResult(Outcome.PERMANENT, reason="invalid token")
@@ -130,37 +131,46 @@ class Sending:
     retry_after and send once more; 5xx and connection errors retry a few times with backoff;
     a timeout after the request went out is never resent, since the message may have arrived.
     A 429 halts that chat for everyone sending to it, concurrent senders included, until
-    retry_after has passed (the halt PTB's AIORateLimiter releases early, PTB #5338)."""
+    retry_after has passed (the halt PTB's AIORateLimiter releases early, PTB #5338).
+
+    A group upgraded to a supergroup has a new id, which Telegram gives in its refusal: the
+    message is sent there at once, `on_migrated(old, new)` moves what is stored about the chat,
+    and later sends to the old id go to the new one."""
 
     def __init__(self, bot: PTBBot, stopping: asyncio.Event, *, retries: int = 3,
-                 backoff: float = 0.5) -> None:
+                 backoff: float = 0.5,
+                 on_migrated: Callable[[str, str], Awaitable[object]] | None = None) -> None:
         self._bot, self._stopping = bot, stopping
         self.retries, self.backoff = retries, backoff
         self._halted: dict[str, float] = {}  # chat id -> monotonic time the 429 halt ends
+        self._on_migrated = on_migrated
+        self._moved: dict[str, str] = {}  # old group id -> its supergroup's id
 
-    async def deliver(self, chat_id: str, reply: Reply, *, patient: bool = False
-                      ) -> DeliveryResult:
-        """Send one reply (one or more messages). The first message is tried once unless
-        `patient`; later ones always patiently, because the caller cannot retry half a reply
-        without repeating what already arrived."""
+    async def deliver(self, chat_id: str, reply: Reply, *, patient: bool = False,
+                      skip: int = 0) -> DeliveryResult:
+        """Send one reply (one or more messages), each tried once unless `patient`. The
+        result counts the messages that arrived (`parts_done`, the `skip`ped ones included),
+        so a caller retrying a reply that failed part-way sends only the rest."""
         chunks = render(reply)
         if not chunks:
             return DeliveryResult(Outcome.PERMANENT, reason="empty reply")
-        result = DeliveryResult(Outcome.PERMANENT)
-        for index, (text, markup) in enumerate(chunks):
-            result = await self.send(chat_id, text, markup, patient=patient or index > 0)
+        result = DeliveryResult(Outcome.DELIVERED)  # every part arrived on an earlier try
+        for index in range(skip, len(chunks)):
+            text, markup = chunks[index]
+            result = await self.send(chat_id, text, markup, patient=patient)
             if not result.ok:
                 if result.outcome is Outcome.GONE:
                     log.info("telegram: a chat is gone (%s); not sending to it", result.reason)
                 elif result.outcome is not Outcome.RETRY or patient:
                     log.warning("telegram: sending failed: %s %s", result.outcome.value,
                                 result.reason)
-                return result
-        return result
+                return replace(result, parts_done=index)
+        return replace(result, parts_done=len(chunks))
 
     async def send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None, *,
                    patient: bool) -> DeliveryResult:
         attempts, waited_429 = 0, False
+        chat_id = self._moved.get(chat_id, chat_id)
         while True:
             left = self._halted.get(chat_id, 0.0) - time.monotonic()
             if left > 0:
@@ -175,6 +185,15 @@ class Sending:
                 if self._halted.get(chat_id, 0.0) < time.monotonic():
                     self._halted.pop(chat_id, None)  # an old halt: keep the table small
                 return DeliveryResult(Outcome.DELIVERED, message_id=str(message.message_id))
+            except ChatMigrated as exc:
+                if self._on_migrated is None or chat_id in self._moved.values():
+                    return classify(exc)
+                new_id = str(exc.new_chat_id)
+                log.info("telegram: a group became a supergroup; following it to its new id")
+                self._moved[chat_id] = new_id
+                await self._on_migrated(chat_id, new_id)
+                chat_id = new_id
+                continue
             except TelegramError as exc:  # PTB raises nothing else for a platform answer
                 result = classify(exc)
             if result.outcome is not Outcome.RETRY:

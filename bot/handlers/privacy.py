@@ -44,6 +44,8 @@ BUCKETS = (("{n} sent", ("delivered", "uncertain")),
 NOT_SENT = "{n} not sent"
 MESSAGES_KEPT = ("\n  (We delete the record of each message {days} days after it was sent or "
                  "given up.)")
+CHATS = ("\n\nGroups or channels you subscribed to the daily post: {n} (we keep that it was "
+         "you, to tell you if we can no longer post there).")
 WRITTEN = "\n\nAnnouncements you wrote (your name is kept with them): {ids}"
 FOOTER = "\n\nTo erase all of this, send /forget."
 CONFIRM = ("This erases everything we hold about you: your signature (the petition total drops), "
@@ -63,6 +65,8 @@ WHAT = {
     "unreachable": ("the note that your private chat could not be reached",
                     "the note that your private chat could not be reached"),
     "announcements": ("your name on 1 announcement", "your name on {n} announcements"),
+    "chat_subscriptions": ("the record that you subscribed 1 chat",
+                           "the record that you subscribed {n} chats"),
 }
 
 
@@ -117,6 +121,8 @@ async def mydata(ctx: Context):
             parts.append(MESSAGE_KIND.format(kind=KINDS.get(kind, KIND_OTHER),
                                              counts=message_counts(states)))
         parts.append(MESSAGES_KEPT.format(days=RETENTION.days))
+    if held.chats_subscribed:
+        parts.append(CHATS.format(n=held.chats_subscribed))
     if held.announcements:
         parts.append(WRITTEN.format(ids=", ".join(f"#{i}" for i in held.announcements)))
     if len(parts) == 1:

@@ -60,6 +60,9 @@ ASK_UNSUBSCRIBE = "Stop your daily prompts?"
 ASK_CHAT_UNSUBSCRIBE = "Stop this chat's daily post?"
 YES_SUBSCRIBE, YES_CHAT_SUBSCRIBE = "Yes, subscribe me", "Yes, post it here"
 YES_UNSUBSCRIBE, YES_CHAT_UNSUBSCRIBE = "Yes, stop them", "Yes, stop it"
+CHAT_PAUSED = ("I can no longer post the daily prompt in a chat you subscribed (id {chat_id}): "
+               "I was removed from it or lost the permission to send messages there. Its daily "
+               "post is paused. Once I may post there again, subscribe it again with /subscribe.")
 GROUP_STOP = ("Only the people who manage this chat can stop its daily post. To stop your own "
               "prompts, send /unsubscribe in a private chat.")
 
@@ -84,7 +87,9 @@ async def chat_subscription(ctx: Context, on: bool):
     if not ctx.incoming.can_manage_chat:
         return [Reply.of(ADMINS_ONLY), ctx.bot.go_private(chat.platform, "subscribe")]
     if on:
-        created = await ctx.store.subscribe_chat(chat.platform, chat.id, ctx.now)
+        # Who subscribed it (never shown to others): told if the bot can no longer post there.
+        created = await ctx.store.subscribe_chat(chat.platform, chat.id, ctx.now,
+                                                 subscribed_by=ctx.user.id)
         if over(ctx):
             return Reply.of(CHAT_DEADLINE_PASSED)
         template = CHAT_SUBSCRIBED if created else CHAT_ALREADY
@@ -232,6 +237,12 @@ def prompt_reply(config: Config, now: datetime, local_date: date) -> Reply:
     buttons = [[Button(DONE_LABEL, "done", (local_date.isoformat(),)),
                 Button(STOP_LABEL, "stop")]]
     return Reply(countdown.body + (Plain("\n\n"),) + action.body, tuple(map(tuple, buttons)))
+
+
+def chat_paused_reply(chat_id: str) -> Reply:
+    """For the person who subscribed a chat the bot can no longer post in (queued by the
+    outbox when it pauses that chat's subscription)."""
+    return Reply.of(CHAT_PAUSED.format(chat_id=chat_id))
 
 
 def closing_reply(config: Config) -> Reply:

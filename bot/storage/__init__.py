@@ -27,6 +27,7 @@ from .people import FormSession, PeopleStore, Settings, Subscription  # noqa: F4
 from .petition import PetitionStore, Signature, SignResult  # noqa: F401
 from .retention import HeldAbout, RetentionStore  # noqa: F401 (re-exported)
 from .planning import DuePrompt, PlanningStore  # noqa: F401 (re-exported)
+from .recipients import RecipientStore
 
 # Every table is in exactly one of these three (tests/test_privacy_trust.py enumerates the
 # schema and fails on a table in none): a new table needs a /forget rule or a reason it holds
@@ -39,11 +40,12 @@ FORGET_RULES = {
     "unreachable": "their private chat (its id is their user id): the row is deleted",
     "announcements": "what they wrote stays (it went to many people); author id, name and "
                      "private chat are blanked",
+    "chat_subscriptions": "a group or channel they subscribed keeps its daily post; who "
+                          "subscribed it (subscribed_by) is blanked",
 }
 # Tables that hold no personal data.
 NOT_PERSONAL = {
     "messages": "the text of prompts, reminders and announcements, the same for everyone",
-    "chat_subscriptions": "groups and channels subscribed as a whole, by chat id; no person",
     "platform_state": "per-platform bookkeeping such as the hash of the synced commands",
 }
 OWNER_ONLY = 0o600  # the database, its -wal/-shm, backups and exports hold personal data
@@ -77,9 +79,10 @@ def owner_only(path: Path) -> None:
 
 
 class Storage(PetitionStore, PeopleStore, PlanningStore, DeliveryStore, AnnouncementStore,
-              RetentionStore):
+              RetentionStore, RecipientStore):
     """The one connection and its write lock; the domain methods come from one mixin per
-    concern (petition.py, people.py, planning.py, delivery.py, announce.py, retention.py)."""
+    concern (petition.py, people.py, planning.py, delivery.py, announce.py, retention.py,
+    recipients.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
@@ -185,6 +188,11 @@ class Storage(PetitionStore, PeopleStore, PlanningStore, DeliveryStore, Announce
                 "UPDATE announcements SET author_id = '', author_name = '', author_chat = ''"
                 " WHERE author_platform = ? AND author_id = ?", (platform, user_id))
             erased["announcements"] = cursor.rowcount
+            # A group or channel they subscribed keeps its daily post, no longer linked to them.
+            cursor = await db.execute(
+                "UPDATE chat_subscriptions SET subscribed_by = NULL"
+                " WHERE platform = ? AND subscribed_by = ?", (platform, user_id))
+            erased["chat_subscriptions"] = cursor.rowcount
         await self.checkpoint()
         return erased
 

@@ -40,6 +40,7 @@ class OutboxRow:
     chat_id: str
     user_id: str | None
     attempts: int
+    parts_done: int = 0  # messages of a split reply that already arrived
 
 
 class DeliveryStore:
@@ -77,7 +78,7 @@ class DeliveryStore:
         if limit <= 0:
             return []
         rows = await self._all(
-            "SELECT id, message_id, platform, chat_id, user_id, attempts FROM outbox"
+            "SELECT id, message_id, platform, chat_id, user_id, attempts, parts_done FROM outbox"
             " WHERE platform = ? AND state = 'pending' AND priority = ? AND not_before <= ?"
             " AND (expires_at IS NULL OR expires_at > ?) ORDER BY not_before, id LIMIT ?",
             (platform, priority, iso(now), iso(now), limit),
@@ -135,12 +136,16 @@ class DeliveryStore:
 
     async def finish(
         self, row_id: int, state: str, now: datetime, reason: str = "",
-        not_before: datetime | None = None,
+        not_before: datetime | None = None, parts_done: int | None = None,
     ) -> None:
+        """The row's outcome; `parts_done` (when given) how many messages of a split reply
+        have arrived, so a retry sends only the rest."""
         await self._write_one(
             "UPDATE outbox SET state = ?, reason = ?, updated_at = ?,"
-            " not_before = COALESCE(?, not_before) WHERE id = ? AND state = 'sending'",
-            (state, reason or None, iso(now), iso(not_before) if not_before else None, row_id),
+            " not_before = COALESCE(?, not_before), parts_done = COALESCE(?, parts_done)"
+            " WHERE id = ? AND state = 'sending'",
+            (state, reason or None, iso(now), iso(not_before) if not_before else None,
+             parts_done, row_id),
         )
 
     async def delivery_counts(self, message_id: int) -> dict[str, dict[str, int]]:
@@ -173,34 +178,6 @@ class DeliveryStore:
                 (iso(now), message_id),
             )
             return cursor.rowcount
-
-    async def deactivate_recipient(
-        self, platform: str, chat_id: str, reason: str, now: datetime
-    ) -> None:
-        """The recipient is gone (blocked the bot, left, closed DMs): never send there again
-        until they come back (subscribe again, unblock the bot)."""
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO unreachable (platform, chat_id, reason, since) VALUES (?,?,?,?)"
-                " ON CONFLICT DO NOTHING",
-                (platform, chat_id, reason, iso(now)),
-            )
-            await db.execute(
-                "UPDATE subscriptions SET active = 0, paused_reason = ?, pause_noticed = 0"
-                " WHERE platform = ? AND chat_id = ? AND active = 1",
-                (reason, platform, chat_id),
-            )
-            await db.execute(
-                "UPDATE chat_subscriptions SET active = 0 WHERE platform = ? AND chat_id = ?",
-                (platform, chat_id),
-            )
-            # Whatever else waits for that chat would fail the same way (and each failure
-            # counts against Discord's invalid-request budget).
-            await db.execute(
-                "UPDATE outbox SET state = 'gone', reason = ?, updated_at = ?"
-                " WHERE platform = ? AND chat_id = ? AND state = 'pending'",
-                (reason, iso(now), platform, chat_id),
-            )
 
     # Daily actions -------------------------------------------------------------------------
 

@@ -226,4 +226,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_queue ON outbox (platform, state, priority, not_before);
     CREATE INDEX outbox_expiry ON outbox (expires_at) WHERE state = 'pending';
     """,
+    # 8: who subscribed a group or channel (their user id on that platform; NULL when unknown
+    # or erased by /forget), so they can be told once if the bot can no longer post there.
+    """
+    ALTER TABLE chat_subscriptions ADD COLUMN subscribed_by TEXT;
+    """,
 )

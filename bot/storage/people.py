@@ -127,15 +127,18 @@ class PeopleStore:
             row = await cursor.fetchone()
             return row[0] if row else None
 
-    async def subscribe_chat(self, platform: str, chat_id: str, now: datetime) -> bool:
-        """Subscribe a whole group or channel to the daily post; False if already."""
+    async def subscribe_chat(self, platform: str, chat_id: str, now: datetime,
+                             subscribed_by: str | None = None) -> bool:
+        """Subscribe a whole group or channel to the daily post (or resume it, also after the
+        bot could not post there); False if already. `subscribed_by`: the person's user id, to
+        tell them if the bot can no longer post there."""
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at,"
-                " plan_after) VALUES (?,?,1,?,?) ON CONFLICT (platform, chat_id) DO UPDATE"
-                " SET active = 1, next_prompt_at = NULL, plan_after = excluded.plan_after"
-                " WHERE active = 0",
-                (platform, chat_id, iso(now), iso(now)),
+                " plan_after, subscribed_by) VALUES (?,?,1,?,?,?) ON CONFLICT (platform, chat_id)"
+                " DO UPDATE SET active = 1, next_prompt_at = NULL, plan_after = excluded.plan_after,"
+                " subscribed_by = excluded.subscribed_by WHERE active = 0",
+                (platform, chat_id, iso(now), iso(now), subscribed_by),
             )
             # Subscribing again is the chat's managers saying the bot can post there again: it
             # is back in "channels and groups" announcements too, not only the daily post.

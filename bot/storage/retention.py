@@ -24,6 +24,7 @@ class HeldAbout:
     paused_reason: str | None  # why their daily prompts are paused, when they are
     unreachable: tuple[str, datetime] | None  # (reason, since) for their private chat
     announcements: list[int]  # ids of the announcements they wrote
+    chats_subscribed: int = 0  # groups and channels whose daily post they subscribed
 
 
 class RetentionStore:
@@ -49,8 +50,12 @@ class RetentionStore:
         written = await self._all(
             "SELECT id FROM announcements WHERE author_platform = ? AND author_id = ?"
             " ORDER BY id", (platform, user_id))
+        chats = await self._scalar(
+            "SELECT COUNT(*) FROM chat_subscriptions WHERE platform = ? AND subscribed_by = ?",
+            (platform, user_id))
         return HeldAbout(
             messages=messages,
+            chats_subscribed=chats,
             paused_reason=paused[0] if paused else None,
             unreachable=(unreachable[0], datetime.fromisoformat(unreachable[1]))
             if unreachable else None,

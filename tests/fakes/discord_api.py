@@ -17,6 +17,13 @@ and sends `Via` with 429s (discord.py treats a 429 without it as a Cloudflare ba
 Like Discord, the first follow-up after a "thinking" defer fills the deferred message and keeps
 its visibility, whatever flags the follow-up asks for.
 
+Like Discord, it answers a channel the bot cannot see with 403 50001 "Missing Access" and one
+where it may not post with 403 50013 "Missing Permissions" (`deny(channel_id, code)`), and it
+keeps rate-limit buckets: message creates and edits, per channel, take `bucket_limit` requests
+per `bucket_window` seconds (Discord's 5 per 5 s), and every answer on those routes carries
+the `X-RateLimit-Limit/Remaining/Reset/Reset-After/Bucket` headers discord.py reads to wait
+before it would be refused; past the limit it answers 429 (with `Via`, as Discord does).
+
 Test knobs: `closed_dms` (user id -> 50007 or 50278), `members` (user id -> the role ids they
 hold in the server: GET /guilds/{id}/members/{user} answers them, and anyone not in it gets 404
 10007 Unknown Member; an interaction in the server records its member's roles there, since only
@@ -31,7 +38,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import itertools
+import math
 import json
 import re
 import time
@@ -48,6 +57,12 @@ DISCORD_EPOCH_MS = 1420070400000
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 EPHEMERAL = 64
 TOKEN_LIFETIME = 15 * 60
+MISSING_ACCESS, MISSING_PERMISSIONS = 50001, 50013
+DENIED = {MISSING_ACCESS: "Missing Access", MISSING_PERMISSIONS: "Missing Permissions"}
+# Routes with a per-channel bucket: (method, path pattern, the route as Discord names it).
+BUCKETED = (("POST", re.compile(r"/channels/(\d+)/messages"), "POST /channels/{id}/messages"),
+            ("PATCH", re.compile(r"/channels/(\d+)/messages/\d+"),
+             "PATCH /channels/{id}/messages/{id}"))
 _counter = itertools.count(1)
 
 
@@ -106,6 +121,15 @@ class Fault:
     via: bool = True
     delay: float = 0.0
     times: int = 1
+
+
+@dataclass
+class Bucket:
+    """One rate-limit bucket: requests left until `resets_at` (the event loop's clock)."""
+
+    limit: int
+    remaining: int
+    resets_at: float
 
 
 @dataclass
@@ -209,6 +233,10 @@ class FakeDiscord:
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.closed_dms: dict[str, int] = {}  # user id -> 50007 or 50278
         self.members: dict[str, tuple[str, ...]] = {}  # user id -> role ids in the server
+        self.denied: dict[str, int] = {}  # channel id -> 50001 or 50013 (see deny())
+        self.bucket_limit, self.bucket_window = 5, 5.0  # Discord: 5 messages / 5 s / channel
+        self.buckets: dict[tuple[str, str], Bucket] = {}  # (route, channel id) -> bucket
+        self.rate_limited = 0  # 429s the buckets answered
         self.faults: list[Fault] = []
         # (method, path, status, code) of every request refused other than by `fail`: tests
         # assert there are none unless they provoked them (the adapter only logs these).
@@ -267,6 +295,12 @@ class FakeDiscord:
         """The next `times` calls matching method and path regex get this answer (or delay)."""
         self.faults.append(Fault(method, re.compile(pattern), status, code, message,
                                  retry_after, via, delay, times))
+
+    def deny(self, channel_id: str, code: int = MISSING_PERMISSIONS) -> None:
+        """The bot loses access to a channel (50001) or the right to post there (50013)."""
+        if code not in DENIED:
+            raise ValueError(f"not a permission error code: {code}")
+        self.denied[channel_id] = code
 
     # Gateway --------------------------------------------------------------------------------
 
@@ -506,17 +540,61 @@ class FakeDiscord:
                         return self._fault(fault)
                     break
             public = path.startswith(("/interactions/", "/webhooks/"))
+            bucket = self._bucket(request.method, path)
             if not public and request.headers.get("Authorization") != f"Bot {self.token}":
                 response = error(401, 0, "401: Unauthorized")
+            elif bucket is not None and bucket[1].remaining <= 0:
+                response = self._bucket_429(*bucket)
             else:
                 response = await self._route(request.method, path,
                                              {} if body is None else body, request.query)
+                if bucket is not None:
+                    bucket[1].remaining -= 1  # refused requests count too, as at Discord
+                    response.headers.update(self._bucket_headers(*bucket))
             if response.status >= 400:  # refused on its merits, not by an injected fault
                 code = json.loads(response.body).get("code") if response.body else None
                 self.refusals.append((request.method, path, response.status, code))
             return response
         finally:
             await self._notify()
+
+    def _bucket(self, method: str, path: str) -> tuple[str, Bucket] | None:
+        """The route's name and its bucket for this channel, refilled if its window passed."""
+        for verb, pattern, route in BUCKETED:
+            if verb == method and (m := pattern.fullmatch(path)):
+                now = asyncio.get_running_loop().time()
+                bucket = self.buckets.get((route, m.group(1)))
+                if bucket is None or bucket.resets_at <= now:
+                    bucket = Bucket(self.bucket_limit, self.bucket_limit,
+                                    now + self.bucket_window)
+                    self.buckets[(route, m.group(1))] = bucket
+                return route, bucket
+        return None
+
+    @staticmethod
+    def _bucket_headers(route: str, bucket: Bucket) -> dict[str, str]:
+        # Rounded up to the millisecond: a client that waits exactly this long finds the
+        # bucket reset, never a hair early.
+        left = math.ceil(max(0.0, bucket.resets_at - asyncio.get_running_loop().time()) * 1000
+                         ) / 1000
+        return {
+            "X-RateLimit-Limit": str(bucket.limit),
+            "X-RateLimit-Remaining": str(max(0, bucket.remaining)),
+            "X-RateLimit-Reset": f"{time.time() + left:.3f}",  # epoch seconds
+            "X-RateLimit-Reset-After": f"{left:.3f}",
+            "X-RateLimit-Bucket": hashlib.md5(route.encode()).hexdigest(),
+        }
+
+    def _bucket_429(self, route: str, bucket: Bucket) -> web.Response:
+        """Discord's answer past a bucket's limit: the wait in the body and the headers, and
+        `Via` (discord.py takes a 429 without it for a Cloudflare ban)."""
+        self.rate_limited += 1
+        headers = self._bucket_headers(route, bucket)
+        after = float(headers["X-RateLimit-Reset-After"])
+        headers |= {"Retry-After": str(math.ceil(after)), "X-RateLimit-Scope": "user",
+                    "Via": "1.1 google"}
+        return json_response(429, {"message": "You are being rate limited.",
+                                   "retry_after": after, "global": False}, headers)
 
     def _fault(self, fault: Fault) -> web.Response:
         if fault.status == 429:
@@ -554,6 +632,8 @@ class FakeDiscord:
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
             return self._channel_message(m.group(1), body)
         if method == "PATCH" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
+            if m.group(1) in self.denied:
+                return error(403, self.denied[m.group(1)], DENIED[self.denied[m.group(1)]])
             message = self.messages.get(m.group(2))
             if message is None or message["channel_id"] != m.group(1):
                 return error(404, 10008, "Unknown Message")
@@ -715,6 +795,8 @@ class FakeDiscord:
         if dm_user is not None and dm_user in self.closed_dms:
             code = self.closed_dms[dm_user]
             return error(403, code, "Cannot send messages to this user")
+        if channel_id in self.denied:
+            return error(403, self.denied[channel_id], DENIED[self.denied[channel_id]])
         if problems := message_problems(body):
             return invalid(problems)
         flags = int(body.get("flags") or 0)

@@ -5,8 +5,18 @@ recorded calls, i.e. on what the person would see.
 It refuses what Telegram refuses, with Telegram's own error JSON, or the tests prove nothing:
 empty text, text over 4096 UTF-16 units after entity parsing, malformed HTML (unknown or
 unclosed tags, a bare '<' or '&'), callback_data over 64 bytes, a second answer to one callback
-query, an unknown chat, a blocked user, a second concurrent getUpdates (409). It can be told to
-answer the next N calls of a method with 429 (parameters.retry_after), 5xx, 403, or to hang.
+query or one more than 15 s after the press, an unknown chat, a blocked user, a second
+concurrent getUpdates (409), more messages to one chat than Telegram takes (a private chat: 1 a
+second after a burst of PRIVATE_BURST; a group: 20 a minute; 429 with parameters.retry_after),
+and any send to a group that became a supergroup (400 with parameters.migrate_to_chat_id).
+getChatMember answers the status a test set (`set_member`). It can be told to answer the next
+N calls of a method with 429 (parameters.retry_after), 5xx, 403, or to hang.
+
+Every refusal other than those asked for (`fail_next`, `rate_limit`) is recorded in
+`refusals`; the harness fails a test that ends with any, so a test that provokes one asserts
+on it and clears the list (as with the fake Discord). Its clock is `clock()` (time.monotonic
+unless a test stops it) plus `clock_offset`: `advance(seconds)` ages callback queries and
+refills the chat limits at once.
 For delivery tests and bench/broadcast.py it can also enforce a global sendMessage rate (429
 past it), answer late after handling a call (a client killed meanwhile never learns that its
 message arrived), and treat any positive chat id as a private chat that opened the bot.
@@ -26,6 +36,7 @@ import math
 import re
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +46,17 @@ from aiohttp import web
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_ALERT = 200
+QUERY_LIFETIME = 15.0  # seconds a callback query can be answered after the press
+# Telegram's per-chat limits (core.telegram.org/bots/faq): "avoid sending more than one message
+# per second" to one chat, "short bursts" allowed; at most 20 messages a minute to a group.
+# A private chat is a token bucket: 1 message a second, bursts of PRIVATE_BURST (a
+# conversation's replies, a reply split in parts, at machine speed in tests, need up to 7).
+PRIVATE_RATE = 1.0
+PRIVATE_BURST = 10
+GROUP_PER_MINUTE = 20
+SEND_METHODS = ("sendMessage", "sendDocument", "sendPhoto")
+MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
 BOT_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a current content and reply markup of the message")
@@ -303,6 +325,17 @@ class Failure:
     chat_id: int | None = None
     description: str | None = None
     hang: float = 0.0  # seconds to wait before answering (the call still succeeds)
+    after: int = 0  # matching calls answered normally first
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A call the fake refused on its merits (not an injected failure)."""
+
+    method: str
+    chat_id: str | None
+    status: int
+    description: str
 
 
 @dataclass
@@ -333,6 +366,18 @@ class FakeBot:
     commands: dict[str, list] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     queries: dict[str, bool] = field(default_factory=dict)  # callback query id -> answered
+    query_born: dict[str, float] = field(default_factory=dict)  # query id -> press time (now())
+    refusals: list[Refusal] = field(default_factory=list)
+    # (method, description fragment) of refusals expected in normal running, kept apart in
+    # `tolerated` (the harness tolerates the moderator command menu for a private chat not
+    # opened yet: the bot tries it at each start and waits for the moderator's first message).
+    tolerate: list[tuple[str, str]] = field(default_factory=list)
+    tolerated: list[Refusal] = field(default_factory=list)
+    migrated: dict[int, int] = field(default_factory=dict)  # old group id -> supergroup id
+    chat_limits: bool = True  # Telegram's per-chat limits (PRIVATE_*, GROUP_PER_MINUTE)
+    clock: Callable[[], float] = time.monotonic  # a test may stop the fake's time
+    query_lifetime: float = QUERY_LIFETIME  # bench/ pushes thousands of presses at once
+    clock_offset: float = 0.0  # seconds added to clock(): see advance()
     people: dict[int, dict] = field(default_factory=dict)  # user id -> latest profile seen
     allowed_updates: list[str] | None = None
     in_flight: dict[str, int] = field(default_factory=dict)
@@ -350,6 +395,8 @@ class FakeBot:
     any_chat: bool = False  # every positive id is a private chat that has opened the bot
     _tokens: float = -1.0
     _refilled: float = 0.0
+    _private: dict[int, tuple[float, float]] = field(default_factory=dict)  # tokens, at
+    _group: dict[int, deque] = field(default_factory=dict)  # send times in the last minute
     _last_update_id: int = 1000
     _next_query: Any = field(default_factory=lambda: itertools.count(1))
     _next_message: dict[int, Any] = field(default_factory=dict)
@@ -364,10 +411,21 @@ class FakeBot:
     def user(self) -> dict:
         return user_json(self.id, self.username, is_bot=True) | {"username": self.username}
 
+    # time ------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The fake's clock (monotonic seconds), which `advance` moves on."""
+        return self.clock() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` pass for the fake alone: callback queries age, chat limits refill."""
+        self.clock_offset += seconds
+
     # pushing updates ---------------------------------------------------------------------
 
-    def push(self, update: dict, update_id: int | None = None) -> dict:
-        """Queue an update as Telegram would deliver it (update_id assigned unless given)."""
+    def push(self, update: dict, update_id: int | None = None, *, age: float = 0.0) -> dict:
+        """Queue an update as Telegram would deliver it (update_id assigned unless given);
+        a button press `age` seconds old (the bot was away) can no longer be answered."""
         update = dict(update)
         if update_id is None:  # Telegram's ids only grow: an offset confirms all before it
             update_id = self._last_update_id = self._last_update_id + 1
@@ -387,6 +445,7 @@ class FakeBot:
                 if not body.get("id"):
                     body["id"] = f"q{next(self._next_query)}"
                 self.queries.setdefault(body["id"], False)
+                self.query_born.setdefault(body["id"], self.now() - age)
         self.updates.append(update)
         self.server.wake(self)
         return update
@@ -398,20 +457,21 @@ class FakeBot:
     def send_text(self, user_id: int, text: str, **kwargs) -> dict:
         return self.push(message_update(user_id, text, **kwargs))
 
-    def press(self, user_id: int, data: str, *, chat_id: int | None = None, **kwargs) -> str:
+    def press(self, user_id: int, data: str, *, chat_id: int | None = None, age: float = 0.0,
+              **kwargs) -> str:
         """Press a button with raw `data` (a client can send anything): the callback query
         echoes the bot's latest message in that chat, as a client would. Returns its id."""
         chat = user_id if chat_id is None else chat_id
         shown = self.sent(chat)
         message = self.message_json(shown[-1]) if shown else None
         update = callback_update(user_id, data, message=message, chat_id=chat_id, **kwargs)
-        return self._press(user_id, update)
+        return self._press(user_id, update, age)
 
-    def _press(self, user_id: int, update: dict) -> str:
+    def _press(self, user_id: int, update: dict, age: float = 0.0) -> str:
         # Telegram sends the presser's current profile, as in their messages.
         update["callback_query"]["from"] = self.people.get(user_id,
                                                            update["callback_query"]["from"])
-        return self.push(update)["callback_query"]["id"]
+        return self.push(update, age=age)["callback_query"]["id"]
 
     def press_label(self, user_id: int, label: str, chat_id: int | None = None) -> str:
         """Press the button labelled `label` (or starting with it) on the latest keyboard."""
@@ -441,17 +501,54 @@ class FakeBot:
         self.push(my_chat_member_update(user_id, self.user, "kicked", "member"))
 
     def set_admin(self, chat_id: int, user_id: int, status: str = "administrator") -> None:
+        self.set_member(chat_id, user_id, status)
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember answers for that person in that chat (default: "member")."""
+        if status not in MEMBER_STATUSES:
+            raise ValueError(f"Telegram has no chat member status {status!r}")
         self.admins.setdefault(chat_id, {})[user_id] = status
+
+    def migrate(self, old_id: int, new_id: int) -> None:
+        """The group `old_id` becomes the supergroup `new_id`: from now on every call to the
+        old id is answered 400 with parameters.migrate_to_chat_id, as Telegram does."""
+        old = self.chats.get(old_id) or chat_json(old_id, "group")
+        self.migrated[old_id] = new_id
+        self.chats[new_id] = {"id": new_id, "type": "supergroup", "title": old.get("title")}
+        self.admins[new_id] = dict(self.admins.get(old_id, {}))
 
     def fail_next(self, method: str, times: int = 1, status: int = 429, *,
                   retry_after: int | None = None, chat_id: int | None = None,
-                  description: str | None = None, hang: float = 0.0) -> None:
-        """Answer the next `times` calls of `method` (to `chat_id`, if given) with `status`.
-        status 429 carries parameters.retry_after; status 200 with `hang` succeeds late."""
+                  description: str | None = None, hang: float = 0.0, after: int = 0) -> None:
+        """Answer the next `times` calls of `method` (to `chat_id`, if given) with `status`,
+        once `after` such calls were answered normally. status 429 carries
+        parameters.retry_after; status 200 with `hang` succeeds late."""
         if status == 429 and retry_after is None:
             retry_after = 1
         self.failures.append(Failure(method, times, status, retry_after, chat_id, description,
-                                     hang))
+                                     hang, after))
+
+    def take_chat_turn(self, chat_id: int) -> int | None:
+        """One message to `chat_id` against Telegram's per-chat limits: None if allowed, else
+        the whole seconds to wait (Telegram's retry_after)."""
+        if not self.chat_limits:
+            return None
+        now = self.now()
+        if chat_id < 0:  # a group, supergroup or channel
+            sent = self._group.setdefault(chat_id, deque())
+            while sent and sent[0] <= now - 60.0:
+                sent.popleft()
+            if len(sent) >= GROUP_PER_MINUTE:
+                return max(1, math.ceil(sent[0] + 60.0 - now))
+            sent.append(now)
+            return None
+        tokens, at = self._private.get(chat_id, (float(PRIVATE_BURST), now))
+        tokens = min(float(PRIVATE_BURST), tokens + (now - at) * PRIVATE_RATE)
+        if tokens < 1.0:
+            self._private[chat_id] = (tokens, now)
+            return max(1, math.ceil((1.0 - tokens) / PRIVATE_RATE))
+        self._private[chat_id] = (tokens - 1.0, now)
+        return None
 
     def take_send_token(self) -> int | None:
         """One sendMessage against `rate_limit`: None if allowed, else retry_after seconds."""
@@ -471,6 +568,11 @@ class FakeBot:
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def take_refusals(self) -> list[Refusal]:
+        """The refusals so far, declared as provoked by the test (the list is emptied)."""
+        refused, self.refusals = self.refusals, []
+        return refused
 
     def sent(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.messages.values() if m.chat_id == chat_id]
@@ -602,12 +704,14 @@ class FakeTelegram:
         bot.peak_in_flight[method] = max(bot.peak_in_flight.get(method, 0),
                                          bot.in_flight[method])
         await bot._notify()  # a call arriving is news too (e.g. the first long poll)
+        asked = False  # refused because the test asked for it (fail_next, rate_limit)
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
             failure = self._failure(bot, method, params)
             if failure and failure.hang:
                 await asyncio.sleep(failure.hang)
+            asked = True
             if failure and failure.status != 200:
                 raise self._injected(failure)
             if method == "sendMessage" and bot.rate_limit:
@@ -615,6 +719,7 @@ class FakeTelegram:
                 if retry_after is not None:
                     raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
                                    {"retry_after": retry_after})
+            asked = False
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")
@@ -631,6 +736,12 @@ class FakeTelegram:
             call.status, call.error = 400, f"Bad Request: {type(exc).__name__}"
             body, status = ApiError(400, call.error).body(), 400
         finally:
+            if call.status not in (0, 200) and not asked:
+                chat = params.get("chat_id")
+                refusal = Refusal(method, None if chat is None else str(chat), call.status,
+                                  call.error)
+                expected = any(m == method and text in call.error for m, text in bot.tolerate)
+                (bot.tolerated if expected else bot.refusals).append(refusal)
             call.finished = time.monotonic()
             bot.in_flight[method] -= 1
             await bot._notify()
@@ -661,6 +772,9 @@ class FakeTelegram:
                 continue
             if failure.chat_id is not None and str(failure.chat_id) != str(params.get("chat_id")):
                 continue
+            if failure.after > 0:
+                failure.after -= 1
+                continue
             failure.times -= 1
             return failure
         return None
@@ -679,12 +793,23 @@ class FakeTelegram:
 
     def _chat(self, bot: FakeBot, raw: Any) -> int:
         chat_id = int(raw)
+        if chat_id in bot.migrated:
+            raise ApiError(400, UPGRADED, {"migrate_to_chat_id": bot.migrated[chat_id]})
         if chat_id not in bot.chats and bot.any_chat and chat_id > 0:
             bot.chats[chat_id] = chat_json(chat_id)
         if chat_id not in bot.chats:
             raise bad("chat not found")
         if chat_id in bot.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    def _send_to(self, bot: FakeBot, raw: Any) -> int:
+        """The chat a message goes to, within Telegram's per-chat limits."""
+        chat_id = self._chat(bot, raw)
+        retry_after = bot.take_chat_turn(chat_id)
+        if retry_after is not None:
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
+                           {"retry_after": retry_after})
         return chat_id
 
     async def _m_getMe(self, bot: FakeBot, params: dict) -> dict:
@@ -731,7 +856,7 @@ class FakeTelegram:
         return any(kind in update for kind in wanted)
 
     async def _m_sendMessage(self, bot: FakeBot, params: dict) -> dict:
-        chat_id = self._chat(bot, params.get("chat_id"))
+        chat_id = self._send_to(bot, params.get("chat_id"))
         text, entities = check_text(params.get("text"), params.get("parse_mode"))
         markup = check_markup(params.get("reply_markup"))
         sent = SentMessage(chat_id, bot.new_message_id(chat_id), params["text"], text,
@@ -770,6 +895,8 @@ class FakeTelegram:
         query_id = params.get("callback_query_id")
         if bot.queries.get(query_id, True):  # unknown, or answered already
             raise bad(QUERY_TOO_OLD.removeprefix("Bad Request: "))
+        if bot.now() - bot.query_born[query_id] > bot.query_lifetime:
+            raise bad(QUERY_TOO_OLD.removeprefix("Bad Request: "))
         if len(params.get("text") or "") > MAX_ALERT:
             raise bad("MESSAGE_TOO_LONG")
         bot.queries[query_id] = True
@@ -805,11 +932,23 @@ class FakeTelegram:
 
     async def _m_getChatMember(self, bot: FakeBot, params: dict) -> dict:
         chat_id = int(params["chat_id"])
+        if chat_id in bot.migrated:
+            self._chat(bot, chat_id)
         if chat_id not in bot.chats:
             raise bad("chat not found")
         user_id = int(params["user_id"])
         status = bot.admins.get(chat_id, {}).get(user_id, "member")
         member: dict[str, Any] = {"status": status, "user": user_json(user_id)}
+        if status == "kicked":
+            member["until_date"] = 0  # banned for good
+        if status == "restricted":  # a member who may not post
+            member |= {"is_member": True, "until_date": 0} | {flag: False for flag in (
+                "can_send_messages", "can_send_audios", "can_send_documents",
+                "can_send_photos", "can_send_videos", "can_send_video_notes",
+                "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
+                "can_add_web_page_previews", "can_change_info", "can_invite_users",
+                "can_pin_messages", "can_manage_topics", "can_edit_tag",
+                "can_react_to_messages")}
         if status in ("administrator", "creator"):
             member["is_anonymous"] = False
         if status == "administrator":
@@ -821,7 +960,7 @@ class FakeTelegram:
         return member
 
     async def _m_sendDocument(self, bot: FakeBot, params: dict) -> dict:
-        chat_id = self._chat(bot, params.get("chat_id"))
+        chat_id = self._send_to(bot, params.get("chat_id"))
         document = params.get("document")
         if not document:
             raise bad("there is no document in the request")
@@ -867,10 +1006,12 @@ class FakeTelegram:
                                   "error_count": len(errors)})
 
     async def _control_options(self, request: web.Request) -> web.Response:
-        """Set rate_limit, burst, any_chat, answer_delay and the blocked chats."""
+        """Set rate_limit, burst, any_chat, answer_delay, query_lifetime, chat_limits and the
+        blocked chats."""
         bot = self.bots[request.match_info["token"]]
         data = await request.json()
-        for key in ("rate_limit", "burst", "any_chat", "answer_delay"):
+        for key in ("rate_limit", "burst", "any_chat", "answer_delay", "query_lifetime",
+                    "chat_limits"):
             if key in data:
                 setattr(bot, key, data[key])
         bot.blocked.update(int(chat) for chat in data.get("blocked", ()))

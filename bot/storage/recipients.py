@@ -1,0 +1,81 @@
+"""SQL for recipients that change: a chat the bot can no longer send to (paused, and its
+subscriber told), and a chat the platform gave a new id (moved).
+
+A mixin of Storage (bot/storage/__init__.py): it uses that class's connection and write lock.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from .common import iso
+
+
+class RecipientStore:
+    async def deactivate_recipient(
+        self, platform: str, chat_id: str, reason: str, now: datetime,
+        notice: dict | None = None,
+    ) -> None:
+        """The recipient is gone (blocked the bot, left, closed DMs, or the bot may no longer
+        post in a subscribed chat): never send there again until they come back (subscribe
+        again, unblock the bot). When this pauses a chat's subscription, the person who
+        subscribed it gets `notice` (a message body) in their private chat: once per pause,
+        queued in the same transaction."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO unreachable (platform, chat_id, reason, since) VALUES (?,?,?,?)"
+                " ON CONFLICT DO NOTHING",
+                (platform, chat_id, reason, iso(now)),
+            )
+            await db.execute(
+                "UPDATE subscriptions SET active = 0, paused_reason = ?, pause_noticed = 0"
+                " WHERE platform = ? AND chat_id = ? AND active = 1",
+                (reason, platform, chat_id),
+            )
+            cursor = await db.execute(
+                "UPDATE chat_subscriptions SET active = 0 WHERE platform = ? AND chat_id = ?"
+                " AND active = 1 RETURNING subscribed_by",
+                (platform, chat_id),
+            )
+            paused = await cursor.fetchone()
+            # Whatever else waits for that chat would fail the same way (and each failure
+            # counts against Discord's invalid-request budget).
+            await db.execute(
+                "UPDATE outbox SET state = 'gone', reason = ?, updated_at = ?"
+                " WHERE platform = ? AND chat_id = ? AND state = 'pending'",
+                (reason, iso(now), platform, chat_id),
+            )
+            if notice is not None and paused is not None and paused[0]:
+                subscriber, key = paused[0], f"chat-paused:{platform}:{chat_id}:{iso(now)}"
+                await db.execute(
+                    "INSERT INTO messages (key, kind, body, created_at) VALUES (?,?,?,?)"
+                    " ON CONFLICT (key) DO NOTHING",
+                    (key, "notice", json.dumps(notice), iso(now)),
+                )
+                # A private chat is addressed by the user id on both platforms.
+                await db.execute(
+                    "INSERT INTO outbox (message_id, platform, chat_id, user_id, idem_key,"
+                    " not_before, updated_at) SELECT id, ?, ?, ?, key, ?, ? FROM messages"
+                    " WHERE key = ? ON CONFLICT (idem_key) DO NOTHING",
+                    (platform, subscriber, subscriber, iso(now), iso(now), key),
+                )
+
+    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
+        """The platform gave a chat a new id (a Telegram group upgraded to a supergroup): its
+        subscription and the messages still waiting for it follow it, instead of failing at
+        the old id. A subscription the new id already has wins. True if anything moved."""
+        async with self.transaction() as db:
+            moved = await db.execute(
+                "UPDATE OR IGNORE chat_subscriptions SET chat_id = ?"
+                " WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, platform, old_chat_id),
+            )
+            await db.execute("DELETE FROM chat_subscriptions WHERE platform = ? AND chat_id = ?",
+                             (platform, old_chat_id))
+            queued = await db.execute(
+                "UPDATE outbox SET chat_id = ? WHERE platform = ? AND chat_id = ?"
+                " AND state IN ('pending', 'sending')",
+                (new_chat_id, platform, old_chat_id),
+            )
+            return moved.rowcount + queued.rowcount > 0
