@@ -167,7 +167,8 @@ async def test_the_outbox_rebuild_keeps_queued_rows_and_accepts_expired(tmp_path
         db.execute("INSERT INTO messages (id, key, kind, body, created_at)"
                    " VALUES (7, 'k', 'prompt', '{}', 'now')")
         db.execute("INSERT INTO outbox (id, message_id, platform, chat_id, user_id, idem_key,"
-                   " not_before, updated_at) VALUES (41, 7, 'telegram', '1', '1', 'p:1', 't', 't')")
+                   " not_before, updated_at)"
+                   " VALUES (41, 7, 'telegram', '1', '1', 'p:1', 't', 't')")
     async with await Storage.open(path) as store:
         row = await store._one("SELECT id, state, parts_done, expires_at FROM outbox")
         assert tuple(row) == (41, "pending", 0, None)

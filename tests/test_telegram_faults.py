@@ -18,7 +18,6 @@ from telegram.error import BadRequest, ChatMigrated, RetryAfter
 from bot.adapters.telegram_sending import retry_after_seconds
 from bot.config import Telegram
 from bot.core import Reply, reply_to_dict
-from bot.delivery import Outcome
 from bot.outbox import OutboxWorker, Pacing
 from bot.schedule import Scheduler
 from bot.services import pacing_for

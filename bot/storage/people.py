@@ -136,8 +136,9 @@ class PeopleStore:
             cursor = await db.execute(
                 "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at,"
                 " plan_after, subscribed_by) VALUES (?,?,1,?,?,?) ON CONFLICT (platform, chat_id)"
-                " DO UPDATE SET active = 1, next_prompt_at = NULL, plan_after = excluded.plan_after,"
-                " subscribed_by = excluded.subscribed_by WHERE active = 0",
+                " DO UPDATE SET active = 1, next_prompt_at = NULL,"
+                " plan_after = excluded.plan_after, subscribed_by = excluded.subscribed_by"
+                " WHERE active = 0",
                 (platform, chat_id, iso(now), iso(now), subscribed_by),
             )
             # Subscribing again is the chat's managers saying the bot can post there again: it
