@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from bot import forms
 from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
 from bot.config import Moderators, Storage, load
-from bot.core import MAX_BUTTON_DATA_BYTES, FrozenClock
+from bot.core import FrozenClock, decode_button
 
 ROOT = Path(__file__).resolve().parent.parent
 # Shared tier-3 fixtures: `fake` (a running fake Discord) and `adapter` (the Telegram adapter
@@ -22,18 +24,35 @@ MODERATOR_DISCORD_ID = "4242"
 MODERATOR_ROLE_ID = "777"
 
 
+def check_buttons(bot, replies) -> None:
+    """Every button shown leads somewhere: a link opens a web page; any other button's data
+    decodes back to what it was built from and names an action the bot handles (a registered
+    action, or a step of a registered form). Data size is not checked here: `Button` refuses
+    oversize data where it is built (see test_button_data_fits_64_bytes)."""
+    for reply in replies:
+        for row in reply.buttons:
+            for button in row:
+                assert button.label.strip(), f"a button without a label: {button}"
+                if button.url is not None:
+                    parts = urlsplit(button.url)
+                    assert parts.scheme in ("http", "https") and parts.netloc, button
+                    continue
+                action, payload = decode_button(button.data)
+                assert (action, payload) == (button.action, button.payload), button
+                if action == forms.ACTION:
+                    assert payload and payload[0] in bot.forms, f"no such form: {button}"
+                else:
+                    assert action in bot.actions, f"no handler for button {button}"
+
+
 @pytest.fixture(autouse=True)
-def buttons_fit_telegram(monkeypatch):
-    """Every button any handler shows in any test fits Telegram's 64-byte callback_data."""
+def buttons_lead_somewhere(monkeypatch):
+    """Checks every button any handler shows in any tier-1 test (check_buttons)."""
     deliver = MemoryChat._deliver
 
     async def checked(self, incoming):
         text = await deliver(self, incoming)
-        for reply in self.replies:
-            for row in reply.buttons:
-                for button in row:
-                    if button.url is None:
-                        assert len(button.data.encode("utf-8")) <= MAX_BUTTON_DATA_BYTES, button
+        check_buttons(self.bot, self.replies)
         return text
 
     monkeypatch.setattr(MemoryChat, "_deliver", checked)
