@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import discord
+import discord.backoff
+import discord.client
 import pytest
 
 from bot import forms
@@ -56,6 +59,27 @@ def buttons_lead_somewhere(monkeypatch):
         return text
 
     monkeypatch.setattr(MemoryChat, "_deliver", checked)
+
+
+class QuickBackoff(discord.backoff.ExponentialBackoff):
+    """discord.py's reconnect backoff (up to 2, 4, 8 ... seconds, at random), in milliseconds."""
+
+    def delay(self) -> float:
+        return super().delay() / 1000
+
+
+async def identify_at_once(self, shard_id, *, initial=False) -> None:
+    """discord.py sleeps 5 s before every IDENTIFY but the first (Client.before_identify_hook,
+    meant to be overridden); the fake Discord has no identify rate limit to respect."""
+
+
+@pytest.fixture(autouse=True)
+def quick_discord_reconnects(monkeypatch):
+    """discord.py's waits between reconnects are there for Discord's limits, which the fake does
+    not have: without them a test of a reconnect takes milliseconds instead of seconds. What is
+    tested (resume, identify again, replay, set up once) is unchanged."""
+    monkeypatch.setattr(discord.client, "ExponentialBackoff", QuickBackoff)
+    monkeypatch.setattr(discord.Client, "before_identify_hook", identify_at_once)
 
 
 @pytest.fixture

@@ -97,8 +97,8 @@ async def test_the_whole_flow_delivers_once_to_everyone_and_reports(moderator, t
     assert "Send to 5 recipients on Telegram now?" in text
     assert "Confirmed: sending now" in await moderator.press("Confirm")
 
-    runner = AnnouncementRunner(bot)
     worker = OutboxWorker(bot, telegram, Pacing(rate=1000))
+    runner = AnnouncementRunner(bot, worker.wake)  # as the app wires them
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     await runner.step()  # queues the recipients, shows progress to the moderator
@@ -134,9 +134,9 @@ async def test_gone_recipients_are_counted_and_left_out_next_time(moderator, bot
         await moderator.press("Everyone")
         await moderator.press("Send now")
         await moderator.press("Confirm")
-        runner = AnnouncementRunner(bot)
         stop = asyncio.Event()
         workers = [OutboxWorker(bot, s, Pacing(rate=1000)) for s in (telegram, discord)]
+        runner = AnnouncementRunner(bot, lambda: [w.wake() for w in workers])  # as the app does
         tasks = [asyncio.create_task(w.run(stop)) for w in workers]
         for _ in range(100):
             await runner.step()

@@ -105,7 +105,8 @@ async def test_a_failed_resume_identifies_again_and_still_sets_up_once(config, c
         adapter.ready.clear()
         fake.refuse_resume = True
         await fake.close_gateway(4000)
-        # discord.py waits 5 s before identifying again, then fires on_ready a second time.
+        # discord.py identifies again (at once here: see quick_discord_reconnects in conftest)
+        # and fires on_ready a second time.
         await fake.until(lambda: fake.identifies == 2, timeout=20)
         await asyncio.wait_for(adapter.ready.wait(), 10)
         assert fake.refused_resumes == 1 and adapter.setups == 1
