@@ -13,6 +13,7 @@ import discord.client
 import pytest
 
 from bot import forms
+from bot.adapters import discord_adapter
 from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
 from bot.config import Moderators, Storage, load
@@ -74,12 +75,15 @@ async def identify_at_once(self, shard_id, *, initial=False) -> None:
 
 
 @pytest.fixture(autouse=True)
-def quick_discord_reconnects(monkeypatch):
+def quick_discord_connects(monkeypatch):
     """discord.py's waits between reconnects are there for Discord's limits, which the fake does
     not have: without them a test of a reconnect takes milliseconds instead of seconds. What is
-    tested (resume, identify again, replay, set up once) is unchanged."""
+    tested (resume, identify again, replay, set up once) is unchanged. And on_ready comes after
+    the last GUILD_CREATE has settled for GUILD_READY_TIMEOUT (2 s): the fake sends its one
+    server at once, so 50 ms is plenty."""
     monkeypatch.setattr(discord.client, "ExponentialBackoff", QuickBackoff)
     monkeypatch.setattr(discord.Client, "before_identify_hook", identify_at_once)
+    monkeypatch.setattr(discord_adapter, "GUILD_READY_TIMEOUT", 0.05)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.adapters import discord_adapter
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.app import open_bot
 from tests.fakes.discord_api import FakeDiscord, bounded, running, with_fake
@@ -97,9 +96,7 @@ async def test_a_gateway_close_4000_resumes_and_duplicates_nothing(config, clock
 
 
 @bounded(40)
-async def test_a_failed_resume_identifies_again_and_still_sets_up_once(config, clock, fake,
-                                                                       monkeypatch):
-    monkeypatch.setattr(discord_adapter, "GUILD_READY_TIMEOUT", 0.05)
+async def test_a_failed_resume_identifies_again_and_still_sets_up_once(config, clock, fake):
     async with running(with_fake(config, fake), clock, fake) as adapter:
         await asyncio.wait_for(adapter.ready.wait(), 5)
         adapter.ready.clear()
@@ -208,9 +205,9 @@ async def test_the_fake_answers_exact_json_and_refuses_like_discord(fake):
         status, body = await callback(too_long, {"type": 4, "data": {"content": "again"}})
         assert (status, body["code"]) == (400, 40060)
 
-        fake.ack_deadline = 0.2
+        fake.ack_deadline = 0.05
         late = await fake.command("ping")
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.1)
         status, body = await callback(late, {"type": 4, "data": {"content": "late"}})
         assert (status, body["code"], body["message"]) == (404, 10062, "Unknown interaction")
 
