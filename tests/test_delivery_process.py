@@ -221,14 +221,14 @@ async def test_an_announcement_reaches_everyone_once_and_429s_are_waited_out(api
 
 async def interrupted(api: FakeBot, tmp_path: Path, signum: int
                       ) -> tuple[Path, Path, int, float]:
-    """Start the bot on a queued announcement at 100 messages/s, with the fake answering each
-    sendMessage 0.1 s after handling it (so about ten sends are in flight at any moment), and
-    send `signum` once 150 announcement sends have reached the fake. Returns the config, the
-    log, the exit status and how long the process took to exit."""
+    """Start the bot on a queued announcement at 150 messages/s, with the fake answering each
+    sendMessage 0.1 s after handling it (so up to CONCURRENCY sends are in flight at any
+    moment), and send `signum` once 150 announcement sends have reached the fake. Returns the
+    config, the log, the exit status and how long the process took to exit."""
     db = tmp_path / "campaign.db"
     await seed(api, db, announce=True)
     api.answer_delay["sendMessage"] = 0.1
-    config, log = write_config(tmp_path, api.base_url, rate=100), tmp_path / "bot.log"
+    config, log = write_config(tmp_path, api.base_url, rate=150), tmp_path / "bot.log"
     process = await start_bot(config, log)
     try:
         await api.wait_for(lambda: len(announcement_sends(api)) >= 150, STARTUP + 10)
