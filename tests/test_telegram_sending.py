@@ -15,6 +15,7 @@ from bot.delivery import Outcome
 from tests.fakes.telegram_harness import BOUND, TOKEN, fake_api, running
 
 ADA = 1001
+BOB = 1002
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 async def api():
     async with fake_api() as api:
         api.chats[ADA] = {"id": ADA, "type": "private", "first_name": "Ada"}
+        api.chats[BOB] = {"id": BOB, "type": "private", "first_name": "Bob"}
         yield api
 
 
@@ -75,8 +77,10 @@ async def test_a_second_429_gives_up_on_that_message_without_crashing(adapter, a
     await api.wait_for(lambda: len(sends(api)) == 2, BOUND)
     await api.wait_idle()
     assert [c.status for c in sends(api)] == [429, 429] and api.sent(ADA) == []
-    await help_reply(api)  # the halt is over and the bot still answers
-    assert len(api.sent(ADA)) == 1
+    # The bot still answers: someone else at once (the halt is Ada's chat's alone).
+    api.send_text(BOB, "/help")
+    await api.wait_for(lambda: bool(api.sent(BOB)), BOUND)
+    assert api.sent(ADA) == [] and adapter.sending.halted_for(str(ADA)) > 0
 
 
 @pytest.mark.parametrize("status", [500, 502])
