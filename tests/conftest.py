@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import ssl
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 import discord
 import discord.backoff
 import discord.client
+import httpx._transports.default as httpx_transports
 import pytest
 
 from bot import forms
@@ -63,6 +65,26 @@ def buttons_lead_somewhere(monkeypatch):
         return text
 
     monkeypatch.setattr(MemoryChat, "_deliver", checked)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_tls_context():
+    """httpx builds a TLS context for every client, loading the whole CA bundle (20 ms of CPU),
+    and the Telegram adapter makes two clients per start: 40 ms per tier-3 test, for HTTPS that
+    the fakes on 127.0.0.1 never speak. Clients with the default settings share one context."""
+    make = httpx_transports.create_ssl_context
+    shared: dict[bool, ssl.SSLContext] = {}
+
+    def reuse(verify=True, cert=None, trust_env=True):
+        if verify is not True or cert is not None:
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        if trust_env not in shared:
+            shared[trust_env] = make(verify=verify, cert=cert, trust_env=trust_env)
+        return shared[trust_env]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx_transports, "create_ssl_context", reuse)
+        yield
 
 
 class QuickBackoff(discord.backoff.ExponentialBackoff):
