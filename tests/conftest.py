@@ -21,7 +21,8 @@ from bot.adapters import discord_adapter
 from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
 from bot.config import Moderators, Storage, load
-from bot.core import FrozenClock, decode_button
+from bot.core import FrozenClock, Reply, decode_button
+from bot.registry import Bot
 from bot.storage import Storage as Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ MODERATOR_DISCORD_ID = "4242"
 MODERATOR_ROLE_ID = "777"
 
 
-def check_buttons(bot, replies) -> None:
+def check_buttons(bot: Bot, replies: list[Reply]) -> None:
     """Every button shown leads somewhere: a link opens a web page; any other button's data
     decodes back to what it was built from and names an action the bot handles (a registered
     action, or a step of a registered form). Data size is not checked here: `Button` refuses
@@ -75,7 +76,7 @@ def one_tls_context():
     make = httpx_transports.create_ssl_context
     shared: dict[bool, ssl.SSLContext] = {}
 
-    def reuse(verify=True, cert=None, trust_env=True):
+    def reuse(verify=True, cert=None, trust_env: bool = True) -> ssl.SSLContext:
         if verify is not True or cert is not None:
             return make(verify=verify, cert=cert, trust_env=trust_env)
         if trust_env not in shared:
@@ -94,7 +95,8 @@ class QuickBackoff(discord.backoff.ExponentialBackoff):
         return super().delay() / 1000
 
 
-async def identify_at_once(self, shard_id, *, initial=False) -> None:
+async def identify_at_once(self: discord.Client, shard_id: int | None, *,
+                           initial: bool = False) -> None:
     """discord.py sleeps 5 s before every IDENTIFY but the first (Client.before_identify_hook,
     meant to be overridden); the fake Discord has no identify rate limit to respect."""
 
