@@ -3,15 +3,27 @@ in-memory chats that read like a supporter's conversation."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import ssl
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import discord
+import discord.backoff
+import discord.client
+import httpx._transports.default as httpx_transports
 import pytest
 
+from bot import forms
+from bot.adapters import discord_adapter
 from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
 from bot.config import Moderators, Storage, load
-from bot.core import MAX_BUTTON_DATA_BYTES, FrozenClock
+from bot.core import FrozenClock, Reply, decode_button
+from bot.registry import Bot
+from bot.storage import Storage as Database
 
 ROOT = Path(__file__).resolve().parent.parent
 # Shared tier-3 fixtures: `fake` (a running fake Discord) and `adapter` (the Telegram adapter
@@ -22,26 +34,103 @@ MODERATOR_DISCORD_ID = "4242"
 MODERATOR_ROLE_ID = "777"
 
 
+def check_buttons(bot: Bot, replies: list[Reply]) -> None:
+    """Every button shown leads somewhere: a link opens a web page; any other button's data
+    decodes back to what it was built from and names an action the bot handles (a registered
+    action, or a step of a registered form). Data size is not checked here: `Button` refuses
+    oversize data where it is built (see test_button_data_fits_64_bytes)."""
+    for reply in replies:
+        for row in reply.buttons:
+            for button in row:
+                assert button.label.strip(), f"a button without a label: {button}"
+                if button.url is not None:
+                    parts = urlsplit(button.url)
+                    assert parts.scheme in ("http", "https") and parts.netloc, button
+                    continue
+                action, payload = decode_button(button.data)
+                assert (action, payload) == (button.action, button.payload), button
+                if action == forms.ACTION:
+                    assert payload and payload[0] in bot.forms, f"no such form: {button}"
+                else:
+                    assert action in bot.actions, f"no handler for button {button}"
+
+
 @pytest.fixture(autouse=True)
-def buttons_fit_telegram(monkeypatch):
-    """Every button any handler shows in any test fits Telegram's 64-byte callback_data."""
+def buttons_lead_somewhere(monkeypatch):
+    """Checks every button any handler shows in any tier-1 test (check_buttons)."""
     deliver = MemoryChat._deliver
 
     async def checked(self, incoming):
         text = await deliver(self, incoming)
-        for reply in self.replies:
-            for row in reply.buttons:
-                for button in row:
-                    if button.url is None:
-                        assert len(button.data.encode("utf-8")) <= MAX_BUTTON_DATA_BYTES, button
+        check_buttons(self.bot, self.replies)
         return text
 
     monkeypatch.setattr(MemoryChat, "_deliver", checked)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_tls_context():
+    """httpx builds a TLS context for every client, loading the whole CA bundle (20 ms of CPU),
+    and the Telegram adapter makes two clients per start: 40 ms per tier-3 test, for HTTPS that
+    the fakes on 127.0.0.1 never speak. Clients with the default settings share one context."""
+    make = httpx_transports.create_ssl_context
+    shared: dict[bool, ssl.SSLContext] = {}
+
+    def reuse(verify=True, cert=None, trust_env: bool = True) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        if trust_env not in shared:
+            shared[trust_env] = make(verify=verify, cert=cert, trust_env=trust_env)
+        return shared[trust_env]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx_transports, "create_ssl_context", reuse)
+        yield
+
+
+class QuickBackoff(discord.backoff.ExponentialBackoff):
+    """discord.py's reconnect backoff (up to 2, 4, 8 ... seconds, at random), in milliseconds."""
+
+    def delay(self) -> float:
+        return super().delay() / 1000
+
+
+async def identify_at_once(self: discord.Client, shard_id: int | None, *,
+                           initial: bool = False) -> None:
+    """discord.py sleeps 5 s before every IDENTIFY but the first (Client.before_identify_hook,
+    meant to be overridden); the fake Discord has no identify rate limit to respect."""
+
+
+@pytest.fixture(autouse=True)
+def quick_discord_connects(monkeypatch):
+    """discord.py's waits between reconnects are there for Discord's limits, which the fake does
+    not have: without them a test of a reconnect takes milliseconds instead of seconds. What is
+    tested (resume, identify again, replay, set up once) is unchanged. And on_ready comes after
+    the last GUILD_CREATE has settled for GUILD_READY_TIMEOUT (2 s): the fake sends its one
+    server at once, so 50 ms is plenty."""
+    monkeypatch.setattr(discord.client, "ExponentialBackoff", QuickBackoff)
+    monkeypatch.setattr(discord.Client, "before_identify_hook", identify_at_once)
+    monkeypatch.setattr(discord_adapter, "GUILD_READY_TIMEOUT", 0.05)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Path:
+    """An empty database with every migration applied, made once per run by the bot's own
+    Storage.open: copying it costs each test 2 ms where migrating a new file costs 12 ms.
+    Migrating from scratch and from each older version is tested in test_storage.py."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+
+    async def create() -> None:
+        await (await Database.open(path)).close()
+
+    asyncio.run(create())
+    return path
+
+
 @pytest.fixture
-def config(tmp_path):
+def config(tmp_path, migrated_database):
     shipped = load(ROOT / "config.toml")
+    shutil.copy2(migrated_database, tmp_path / "test.db")  # the file's mode too
     return shipped.model_copy(update={
         "storage": Storage(path=str(tmp_path / "test.db")),
         "moderators": Moderators(

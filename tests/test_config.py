@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from pydantic import ValidationError
 
 from bot.config import Config, ConfigError, load, parse
 
@@ -336,5 +337,7 @@ def test_absolute_storage_path_is_kept(data, tmp_path):
 
 def test_config_is_frozen():
     config = load(SHIPPED)
-    with pytest.raises(Exception):
+    name = config.campaign.name
+    with pytest.raises(ValidationError, match="Instance is frozen"):
         config.campaign.name = "changed"  # type: ignore[misc]
+    assert config.campaign.name == name

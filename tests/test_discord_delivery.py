@@ -9,19 +9,12 @@ from contextlib import closing
 
 import pytest
 
-from bot.adapters import discord_adapter
 from bot.core import Button, Reply
 from bot.delivery import DMS_CLOSED, Outcome
 from tests.fakes.discord_api import EPHEMERAL, bounded, running, with_fake
 
 DAILY = Reply.of("Today's action: call your representative.",
                  buttons=[[Button("RSVP", "rsvp", ("day1",))]])
-
-
-@pytest.fixture(autouse=True)
-def quick_ready(monkeypatch):
-    # discord.py waits 2 s after the last GUILD_CREATE before on_ready; one server is enough.
-    monkeypatch.setattr(discord_adapter, "GUILD_READY_TIMEOUT", 0.05)
 
 
 @pytest.fixture
@@ -143,8 +136,8 @@ async def test_failures_are_classified(adapter, fake, status, code, outcome, rea
 
 @bounded(20)
 async def test_a_timeout_after_sending_is_uncertain(adapter, fake):
-    adapter.send_timeout = 0.3
-    fake.fail("POST", r"/channels/\d+/messages", delay=1.0)
+    adapter.send_timeout = 0.1
+    fake.fail("POST", r"/channels/\d+/messages", delay=0.3)
     result = await adapter.deliver(fake.channel_id, DAILY)
     assert result.outcome is Outcome.UNCERTAIN
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.adapters import discord_render as render
-from bot.adapters.discord_commands import SETTINGS_KEYS
+from bot.adapters.discord_commands import build_commands
 from bot.core import Bold, Button, Field, Form, Italic, Link, Moment, Reply
 from bot.handlers.prompts import KEYS
 
@@ -147,8 +147,13 @@ def test_modal_takes_the_text_fields_within_discord_limits():
     assert spec.inputs[1].default == "typed" and spec.inputs[0].default == "d" * 20
 
 
-def test_settings_choices_are_words_the_core_understands():
-    assert set(SETTINGS_KEYS) <= set(KEYS)
+async def test_settings_choices_are_words_the_core_understands(bot):
+    """The key choices the /settings slash command really offers (read from the command built
+    for Discord, not from a copy of the list) are words /settings understands."""
+    [settings] = [c for c in build_commands(bot) if c.name == "settings"]
+    [key] = [p for p in settings.parameters if p.name == "key"]
+    choices = [c.value for c in key.choices]
+    assert choices and set(choices) <= set(KEYS)
 
 
 def test_custom_ids_are_the_core_codec():

@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot import forms
 from bot.adapters.memory_adapter import MemoryChat
 from bot.config import Moderators
 from bot.core import (
-    MAX_BUTTON_DATA_BYTES,
     Button,
     ChatRef,
+    Reply,
     UserRef,
     button_incoming,
     decode_button,
@@ -417,19 +418,38 @@ def test_redact_tokens_through_a_real_logger():
 
 def test_button_data_fits_64_bytes():
     assert Button("ok", "a" * 64).data == "a" * 64
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is over 64 bytes"):
         Button("ok", "a" * 65)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is over 64 bytes"):
         Button("ok", "rsvp", ("a" * 60,))  # 'rsvp:' + 60 = 65 bytes
 
 
 def test_button_data_counts_bytes_not_characters():
     fits = Button("ok", "rsvp", ("é" * 29,))  # 5 + 58 bytes
     assert len(fits.data.encode("utf-8")) == 63
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is over 64 bytes"):
         Button("ok", "rsvp", ("é" * 30,))  # 35 characters, 65 bytes
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is over 64 bytes"):
         Button("ok", "rsvp", ("😀" * 15,))  # 20 characters, 65 bytes
+
+
+@pytest.mark.parametrize("button, problem", [
+    (Button("Go", "no_such_action", ("1",)), "no handler for button"),
+    (Button("Go", "form", ("no_such_form", "0", "0")), "no such form"),
+    (Button("Go"), "malformed button data"),  # no action and no url: nothing to press
+    (Button("  ", "rsvp"), "a button without a label"),
+    (Button("Open", url="javascript:alert(1)"), "javascript"),
+])
+async def test_every_shown_button_is_checked_for_leading_somewhere(bot, chat, button, problem):
+    """The autouse check in conftest.py must fail a test whose handler shows a button nothing
+    answers: otherwise it proves nothing."""
+    async def shows(ctx):
+        """Shows one button."""
+        return Reply.of("Press it", buttons=[button])
+
+    bot.commands["shows"] = Command("shows", shows, False)
+    with pytest.raises((AssertionError, ValueError), match=problem):
+        await chat.send("/shows")
 
 
 def test_button_label_length_is_not_limited_by_the_data_limit():
@@ -445,9 +465,9 @@ def test_button_label_length_is_not_limited_by_the_data_limit():
     ("rsvp", ("\u200bday1",)),  # invisible format character
 ])
 def test_button_refuses_separators_and_unprintable_parts(action, payload):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="may not contain"):
         Button("ok", action, payload)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="may not contain"):
         encode_button(action, payload)
 
 
@@ -468,7 +488,7 @@ def test_decode_button_round_trips():
     ":day1",
 ])
 def test_decode_button_rejects_malformed_data(data):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="malformed button data"):
         decode_button(data)
     incoming = button_incoming(UserRef("telegram", "1"), ChatRef("telegram", "1"), data)
     assert incoming.name == ""
@@ -483,7 +503,9 @@ async def test_malformed_button_data_gets_no_longer_available(chat, bot, data):
     assert await bot.store.rsvps_of("telegram", "1001") == set()
 
 
-async def test_every_button_a_supporter_meets_fits_telegram(chat, moderator):
+async def test_every_button_a_supporter_meets_is_one_the_bot_answers(chat, moderator):
+    """Size is Button's own check where it is built; here: each button names an action the bot
+    handles (or a form step), and its data decodes back to what it was built from."""
     seen = []
     for step in ["/rsvp", "/settings", "/sign", "/cancel", "/unsign", "/help"]:
         await chat.send(step)
@@ -496,6 +518,7 @@ async def test_every_button_a_supporter_meets_fits_telegram(chat, moderator):
     seen += moderator.buttons
 
     assert {b.action for b in seen} >= {"rsvp", "settings", "form", "unsign"}
+    handled = set(chat.bot.actions) | {forms.ACTION}
     for button in seen:
-        assert len(button.data.encode("utf-8")) <= MAX_BUTTON_DATA_BYTES
+        assert button.action in handled, button
         assert decode_button(button.data) == (button.action, button.payload)

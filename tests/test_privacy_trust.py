@@ -92,6 +92,8 @@ async def test_erased_rows_are_overwritten(secure_delete_off_by_default, tmp_pat
 
 
 async def test_backup_and_exports_are_owner_only_whatever_the_umask(tmp_path, config):
+    tmp_path = tmp_path / "files"  # apart from the test's own database
+    tmp_path.mkdir()
     async with await Storage.open(tmp_path / "live.db") as store:
         await store.sign("telegram", ADA_ID, name=ADA_NAME, email=ADA_EMAIL, postcode=None,
                          wants_updates=True, consent_text="t", consent_version="2027-01",

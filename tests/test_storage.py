@@ -78,7 +78,7 @@ async def test_one_tasks_rollback_never_undoes_anothers_commit(tmp_path):
 
         async def task_b():
             await a_inside.wait()
-            with pytest.raises(RuntimeError):
+            with pytest.raises(RuntimeError, match="B fails after writing"):
                 async with store.transaction() as db:
                     await db.execute(
                         "INSERT INTO rsvps VALUES ('telegram', 'b', 'day1', '2027-06-01')")
@@ -92,7 +92,7 @@ async def test_one_tasks_rollback_never_undoes_anothers_commit(tmp_path):
 async def test_failed_domain_write_leaves_concurrent_writes_intact(tmp_path):
     async with await Storage.open(tmp_path / "t.db") as store:
         async def bad():
-            with pytest.raises(sqlite3.IntegrityError):
+            with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
                 # wants_updates must be 0 or 1: the CHECK constraint fails inside the transaction
                 await store.sign("telegram", "bad", **{**sign_args(), "wants_updates": 7})
 
@@ -122,7 +122,7 @@ async def test_one_rsvp_per_user_and_event_and_one_subscription(tmp_path):
 async def test_connection_is_closed_when_migration_fails(tmp_path, monkeypatch):
     path = tmp_path / "broken.db"
     monkeypatch.setattr("bot.storage.MIGRATIONS", ("CREATE TABLE x (;",))
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(sqlite3.OperationalError, match="syntax error"):
         await Storage.open(path)
     with sqlite3.connect(path) as db:  # not half-migrated: the script ran in a transaction
         assert db.execute("PRAGMA user_version").fetchone()[0] == 0

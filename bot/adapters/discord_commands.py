@@ -111,7 +111,6 @@ OPTIONS: dict[str, Callable[[str], Callback]] = {
     "subscribe": _channel,
     "unsubscribe": _channel,
 }
-SETTINGS_KEYS = ("timezone", "time")
 
 
 def _clip(text: str, limit: int) -> str:
