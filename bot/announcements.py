@@ -14,7 +14,7 @@ import logging
 from typing import Callable
 
 from .core import Button, Reply, reply_to_dict
-from .delivery import Sender
+from .delivery import DMS_CLOSED, Sender
 from .handlers.announce import announcement_reply, expiry, report_lines
 from .registry import Bot
 
@@ -134,7 +134,7 @@ class AnnouncementRunner:
         if unfinished == 0:
             await store.update_announcement(a.id, expect=("sending",), status="done",
                                             finished_at=self.bot.clock.now())
-            closed = await store.dms_closed_counts(a.message_id)
+            closed = await store.gone_counts(a.message_id, DMS_CLOSED)
             head = FINISHED if total else NOBODY
             lines = [head.format(id=a.id), *report_lines(counts, closed, connected)]
             if held:
@@ -158,7 +158,7 @@ class AnnouncementRunner:
         connected = self.platforms
         if any(states.get("sending") for p, states in counts.items() if p in connected):
             return
-        closed = await store.dms_closed_counts(a.message_id) if a.message_id else {}
+        closed = await store.gone_counts(a.message_id, DMS_CLOSED) if a.message_id else {}
         lines = [CANCELLED.format(id=a.id), *report_lines(counts, closed, connected)]
         await self._show(a, Reply.of("\n".join(lines)), final=True)
         del self._shown[a.id]

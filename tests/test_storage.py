@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.storage import DatabaseTooNew, Storage
-from bot.storage.migrations import MIGRATIONS
+from bot.storage import MIGRATIONS, DatabaseTooNew, Storage
 
 NOW = datetime(2027, 6, 1, 13, 0, tzinfo=UTC)
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from ..config import Config
 from ..core import Bold, Button, Field, Form, FormRequest, Plain, Reply
+from ..delivery import DMS_CLOSED
 from ..registry import STALE, Context, Router
 from ..storage import Announcement
 from .announce_report import report_lines
@@ -288,7 +289,7 @@ async def announcements(ctx: Context):
                   f"To: {audience}\n"]
         if a.message_id is not None:
             counts = await ctx.store.delivery_counts(a.message_id)
-            closed = await ctx.store.dms_closed_counts(a.message_id)
+            closed = await ctx.store.gone_counts(a.message_id, DMS_CLOSED)
             parts += [line + "\n" for line in report_lines(counts, closed, platforms(ctx))]
         parts.append("\n")
     return Reply.of(*parts, private=True)

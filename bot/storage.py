@@ -1,4 +1,9 @@
-"""All SQL of the bot: schema, migrations and the domain methods handlers call.
+"""The storage layer's entry point: handlers and services import Storage (and the records it
+returns) from here, and nothing but this module imports the per-concern SQL in bot/store/.
+
+Here: the connection, the write lock and transactions, the migration runner, backup, checkpoint,
+owner-only files, /forget and /stats; the domain methods come from one bot/store/ mixin per
+concern, composed into Storage below.
 
 One aiosqlite connection is shared by every task, and a connection has ONE transaction: if two
 tasks interleaved writes, one task's ROLLBACK would undo the other's committed-looking rows. So
@@ -19,15 +24,16 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from .announce import Announcement, AnnouncementStore  # noqa: F401 (re-exported)
-from .common import iso  # noqa: F401 (re-exported)
-from .delivery import DeliveryStore, OutboxRow  # noqa: F401 (re-exported)
-from .migrations import MIGRATIONS
-from .people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
-from .petition import PetitionStore, Signature, SignResult  # noqa: F401
-from .retention import HeldAbout, RetentionStore  # noqa: F401 (re-exported)
-from .planning import DuePrompt, PlanningStore  # noqa: F401 (re-exported)
-from .recipients import RecipientStore
+# Re-exported: the records the domain methods return, and what tests and the CLI read.
+from .store.announce import Announcement, AnnouncementStore, Cancelled  # noqa: F401
+from .store.common import iso
+from .store.delivery import DeliveryStore, OutboxRow  # noqa: F401
+from .store.migrations import MIGRATIONS
+from .store.people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
+from .store.petition import PetitionStore, Signature, SignResult  # noqa: F401
+from .store.planning import DuePrompt, PlanningStore  # noqa: F401
+from .store.recipients import RecipientStore
+from .store.retention import HeldAbout, RetentionStore  # noqa: F401
 
 # Every table is in exactly one of these three (tests/test_privacy_trust.py enumerates the
 # schema and fails on a table in none): a new table needs a /forget rule or a reason it holds
@@ -81,8 +87,8 @@ def owner_only(path: Path) -> None:
 class Storage(PetitionStore, PeopleStore, PlanningStore, DeliveryStore, AnnouncementStore,
               RetentionStore, RecipientStore):
     """The one connection and its write lock; the domain methods come from one mixin per
-    concern (petition.py, people.py, planning.py, delivery.py, announce.py, retention.py,
-    recipients.py)."""
+    concern in bot/store/ (petition.py, people.py, planning.py, delivery.py, announce.py,
+    retention.py, recipients.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db

@@ -1,7 +1,7 @@
 """SQL for planning: when each subscription's next prompt is due, the messages the scheduler
 queues, and cancelling queued rows whose reason is gone.
 
-A mixin of Storage (bot/storage/__init__.py). Rows are read in batches, never all at once.
+A mixin of Storage (bot/storage.py). Rows are read in batches, never all at once.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SQL for delivery: when prompts are due, messages, and the outbox the workers drain.
 
-A mixin of Storage (bot/storage/__init__.py): it uses that class's connection, write lock and
+A mixin of Storage (bot/storage.py): it uses that class's connection, write lock and
 query helpers. Recipients are always read in batches, never all into memory.
 """
 
@@ -160,13 +160,14 @@ class DeliveryStore:
             counts.setdefault(platform, {})[state] = count
         return counts
 
-    async def dms_closed_counts(self, message_id: int) -> dict[str, int]:
-        from ..delivery import DMS_CLOSED
-
+    async def gone_counts(self, message_id: int, reason: str) -> dict[str, int]:
+        """platform -> rows of a message that ended 'gone' for `reason` (the report counts
+        closed DMs apart). The reason comes from the caller: the delivery vocabulary lives above
+        the storage layer, which imports nothing of the bot."""
         rows = await self._all(
             "SELECT platform, COUNT(*) FROM outbox WHERE message_id = ? AND state = 'gone'"
             " AND reason = ? GROUP BY platform",
-            (message_id, DMS_CLOSED),
+            (message_id, reason),
         )
         return {row[0]: row[1] for row in rows}
 

@@ -1,7 +1,7 @@
 """SQL for recipients that change: a chat the bot can no longer send to (paused, and its
 subscriber told), and a chat the platform gave a new id (moved).
 
-A mixin of Storage (bot/storage/__init__.py): it uses that class's connection and write lock.
+A mixin of Storage (bot/storage.py): it uses that class's connection and write lock.
 """
 
 from __future__ import annotations
