@@ -14,6 +14,7 @@ from bot.announcements import AnnouncementRunner
 from bot.core import Reply, reply_to_dict
 from bot.delivery import DeliveryResult, Outcome
 from bot.outbox import OutboxWorker, Pacing
+from bot.storage import iso
 from tests.conftest import MODERATOR_DISCORD_ID, MODERATOR_TELEGRAM_ID
 
 TEXT = "The Week of Action starts Monday!"
@@ -69,9 +70,14 @@ async def wait_until(predicate, timeout: float = 10.0, what: str = "condition") 
 
 
 async def seed(bot, count: int, platform: str = "telegram", first: int = 5000) -> None:
-    now = bot.clock.now()
-    for n in range(first, first + count):
-        await bot.store.subscribe(platform, str(n), str(n), now)
+    """`count` subscribers, as /subscribe leaves them, in one transaction (2,000 one by one
+    took a second)."""
+    now = iso(bot.clock.now())
+    async with bot.store.transaction() as db:
+        await db.executemany(
+            "INSERT INTO subscriptions (platform, user_id, chat_id, active, created_at,"
+            " plan_after) VALUES (?,?,?,1,?,?)",
+            [(platform, str(n), str(n), now, now) for n in range(first, first + count)])
 
 
 async def confirm(moderator, text: str = TEXT, *, expiry: str | None = None) -> str:
