@@ -15,7 +15,7 @@ from typing import Callable
 
 from .core import Button, Reply, reply_to_dict
 from .delivery import DMS_CLOSED, Sender
-from .handlers.announce import announcement_reply, expiry, report_lines
+from .handlers.messages import announcement_reply, expiry, report_lines
 from .registry import Bot
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 
 NO_TOKENS = ("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: opening a local console chat "
              "(same handlers, same database).")
-NOT_YET = ("{variable} is set, but this build has no {platform} adapter yet. Unset it to use "
-           "the console.")
 STALE_FORMS = FORM_LIFETIME  # unfinished forms hold personal data: don't keep them long
 
 

@@ -27,10 +27,9 @@ from pydantic import (
     model_validator,
 )
 
-from .validation import is_timezone
+from .validation import is_hhmm, is_timezone
 
 DEFAULT_CONFIG = "config.toml"
-HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _URL = TypeAdapter(HttpUrl)
 
@@ -57,7 +56,7 @@ def _url(value: str) -> str:
 
 
 def _hhmm(value: str) -> str:
-    if not HHMM.fullmatch(value):  # re `$` also matches before a trailing newline
+    if not is_hhmm(value):  # the same pattern as stored send times (bot/validation.py)
         raise ValueError(f"{value!r} is not a time as HH:MM (00:00-23:59)")
     return value
 

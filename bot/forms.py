@@ -8,6 +8,10 @@ A moderator form (FormSpec.moderator) holds only while its author is a moderator
 re-checked at its start, at every typed answer and button press, and at a modal's submit, since
 they can go between two steps (the config changed, a Discord DM carries no roles, the console
 restarted without --moderator). Refused: the form ends, nothing is stored or shown.
+
+Forms are routes like any handler's (`router`: a form's buttons and the answer typed to its
+question); the dispatcher collects this router with the others and calls `start` for a
+FormRequest when the adapter has no modals. This module knows nothing of the dispatcher.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from __future__ import annotations
 import logging
 
 from .core import Button, Field, Form, FormRequest, Reply
-from .registry import REFUSED, STALE, Context, FormSpec, as_list
+from .routing import REFUSED, STALE, Context, FormSpec, Router, as_list
 from .storage import FormSession
+from .text import is_ascii_digits, shorten
 
 log = logging.getLogger(__name__)
+router = Router()
 
 ACTION = "form"
 DEFAULT, SKIP = "d", "s"
@@ -30,12 +36,6 @@ SKIP_LABEL = "Skip"
 REQUIRED = "This one is required."
 CHOOSE = "Please choose one of the options: {labels}."
 TOO_LONG = "That is too long: at most {limit} characters."
-
-
-def is_index(text: str) -> bool:
-    # str.isdigit() accepts "²" and "٤", which int() rejects or reads: client data is checked
-    # against plain ASCII digits.
-    return text.isascii() and text.isdecimal()
 
 
 def spec_for(ctx: Context, session: FormSession) -> tuple[FormSpec, Form] | None:
@@ -56,17 +56,13 @@ def question(form: Form, step: int) -> Reply:
                    for i, c in enumerate(field.choices)]
     else:
         if field.default:
-            label = USE_DEFAULT.format(value=_short(field.default))
+            # Button labels stay short on every platform; the full default is stored.
+            label = USE_DEFAULT.format(value=shorten(field.default, 24))
             buttons.append(Button(label, ACTION, (form.id, str(step), DEFAULT)))
         if not field.required:
             buttons.append(Button(SKIP_LABEL, ACTION, (form.id, str(step), SKIP)))
     prefix = STEP.format(step=step + 1, total=len(form.fields)) if len(form.fields) > 1 else ""
     return Reply.of(f"{prefix}{field.prompt}\n{CANCEL_HINT}", buttons=[buttons], private=True)
-
-
-def _short(text: str, limit: int = 24) -> str:
-    # Button labels stay short on every platform; the full default is stored, not the label.
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def allowed(ctx: Context, spec: FormSpec) -> bool:
@@ -107,6 +103,14 @@ def clean(field: Field, raw: str) -> str:
     return field.validate(value) if field.validate else value
 
 
+@router.on_text
+async def typed(ctx: Context) -> list | None:
+    """A typed message that is no command: the answer to the open form's question, if any
+    (None: no form is open, and the dispatcher says it did not understand)."""
+    session = await ctx.store.form_session(ctx.user.platform, ctx.user.id)
+    return await answer(ctx, session) if session else None
+
+
 async def answer(ctx: Context, session: FormSession) -> list:
     """A typed message while a form is open answers the current question."""
     found = spec_for(ctx, session)
@@ -123,6 +127,7 @@ async def answer(ctx: Context, session: FormSession) -> list:
     return await advance(ctx, spec, form, session, value)
 
 
+@router.action(ACTION)
 async def press(ctx: Context) -> list:
     """A button of a form question: re-checked against the stored session before anything."""
     user, payload = ctx.user, ctx.incoming.payload
@@ -134,7 +139,7 @@ async def press(ctx: Context) -> list:
         return [Reply.of(STALE, private=True)]
     spec, form = found
     field, pick = form.fields[session.step], payload[2]
-    if field.kind == "choice" and is_index(pick) and int(pick) < len(field.choices):
+    if field.kind == "choice" and is_ascii_digits(pick) and int(pick) < len(field.choices):
         value: str | None = field.choices[int(pick)].value
     elif field.kind == "text" and pick == DEFAULT and field.default:
         value = field.default

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from .config import Config
-from .handlers.timefmt import day, duration, moment
 from .storage import Storage
+from .timefmt import day, duration, moment
 
 EXPORT_COLUMNS = ("number", "name", "email", "postcode", "consent_choice", "consent_version",
                   "platform", "signed_at")

@@ -4,7 +4,7 @@ Each row is one message to one recipient. A row is claimed ('sending') just befo
 one statement that also refuses it when it must no longer go out: past its expiry ('expired'),
 or its reason gone (a reminder whose RSVP was cancelled, a prompt whose subscription was not
 active: 'cancelled'). Prompts and reminders are rendered at that moment from the config as it is
-(handlers/scheduled.py). It is given its final state right after the send, so a crash (kill -9)
+(handlers/messages.py). It is given its final state right after the send, so a crash (kill -9)
 leaves at most the rows in flight in 'sending'; a restart sends those again. That is the only way
 a recipient can get a message twice, and the bound is `concurrency` messages per platform.
 """
@@ -16,7 +16,6 @@ import logging
 import time
 import traceback
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
@@ -24,8 +23,8 @@ from aiolimiter import AsyncLimiter
 
 from .core import Reply, reply_from_dict, reply_to_dict
 from .delivery import DeliveryResult, Outcome, Sender
-from .handlers.scheduled import RENDER, render
-from .handlers.prompts import chat_paused_reply
+from .handlers.messages import RENDER, chat_paused_reply, render
+from .pacing import ChatPacer, Pacing
 from .registry import Bot
 from .slots import zone_or
 from .storage import OutboxRow
@@ -36,61 +35,6 @@ STATE = {Outcome.DELIVERED: "delivered", Outcome.GONE: "gone", Outcome.PERMANENT
          Outcome.UNCERTAIN: "uncertain"}
 INVALID_WINDOW = 600.0  # Discord counts invalid requests over 10 minutes
 CATCH_UP = 0.05  # seconds of sends the platform limiter may catch up on after a late wake-up
-
-
-@dataclass
-class Pacing:
-    rate: float  # messages per second over the whole platform
-    per_chat_interval: float = 0.0  # Telegram: at most one message per second to one chat
-    group_per_minute: int = 0  # Telegram: at most 20 messages per minute to one group
-    is_group: Callable[[str], bool] = lambda chat_id: False
-    invalid_budget: int = 0  # Discord: failed requests allowed per 10 minutes (0: no budget)
-
-
-class ChatPacer:
-    """Per-chat spacing. Forgets a chat once its last send no longer holds anything back: a
-    group after a minute, any other chat after per_chat_interval. So memory stays flat however
-    many recipients a broadcast has, and at any rate: keeping every chat for a minute held
-    rate x 60 entries (about 17 MB at 300 messages/s)."""
-
-    def __init__(self, pacing: Pacing):
-        self.pacing = pacing
-        self.recent: dict[str, deque[float]] = {}
-        self._last_sweep = 0.0
-
-    async def wait_turn(self, chat_id: str) -> None:
-        p = self.pacing
-        if not p.per_chat_interval and not p.group_per_minute:
-            return
-        sent = self.recent.setdefault(chat_id, deque())
-        now = time.monotonic()
-        slot = now
-        if sent and p.per_chat_interval:
-            slot = max(slot, sent[-1] + p.per_chat_interval)
-        if p.group_per_minute and p.is_group(chat_id) and len(sent) >= p.group_per_minute:
-            slot = max(slot, sent[-p.group_per_minute] + 60.0)
-        # Reserve the slot before sleeping, so concurrent sends to one chat queue up behind it.
-        sent.append(slot)
-        while len(sent) > max(p.group_per_minute, 1):
-            sent.popleft()
-        if len(self.recent) > 1000 and now - self._last_sweep > 1.0:
-            self._forget_idle(now)
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-    def _forget_idle(self, now: float) -> None:
-        self._last_sweep = now
-        p = self.pacing
-        group_cutoff, cutoff = now - 60.0, now - p.per_chat_interval
-
-        def idle(chat_id: str, sent: deque[float]) -> bool:
-            if not sent:
-                return True
-            grouped = bool(p.group_per_minute) and p.is_group(chat_id)
-            return sent[-1] < (group_cutoff if grouped else cutoff)
-
-        for chat_id in [c for c, s in self.recent.items() if idle(c, s)]:
-            del self.recent[chat_id]
 
 
 async def render_message(bot: Bot, body: dict, platform: str, user_id: str | None

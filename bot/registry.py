@@ -1,121 +1,36 @@
-"""Routers record handlers; `Bot.handle` dispatches one Incoming to them.
+"""`Bot.handle` dispatches one Incoming to the routes the routers recorded (bot/routing.py).
 
 Dispatch is the one place that checks moderator rights (on every call, server-side), turns a
 raised exception into a short apology, and drives forms as conversations for adapters that have
-no modals. Handlers are plain async functions: (Context) -> Reply | FormRequest | list | None.
+no modals: forms' own router (a form's buttons, the answer typed to its question) is collected
+with the handlers' routers, and a FormRequest becomes a conversation here (bot/forms.py).
+Handlers are plain async functions: (Context) -> Reply | FormRequest | list | None.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import traceback
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 
+from . import forms
 from .config import Config
-from .core import Button, Clock, Form, FormRequest, Incoming, Outgoing, Reply
+from .core import Button, Clock, FormRequest, Incoming, Outgoing, Reply
 from .flood import FloodGuard
+from .routing import APOLOGY, REFUSED, STALE, Command, Context, FormSpec, Handler, Router, as_list
 from .storage import Storage
+from .text import is_ascii_digits
+
+# Adapters and tests still read these here; their home is bot/routing.py.
+__all__ = ["APOLOGY", "REFUSED", "STALE", "Bot", "Command", "Context", "Router", "log_failure"]
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
 UNKNOWN = "Sorry, I don't know /{name}. Send /help to see what I can do."
 NOT_UNDERSTOOD = "I didn't catch that. Send /help to see what I can do."
-STALE = "This button is no longer available. Send /help to start again."
-REFUSED = "Sorry, /{name} is only for campaign moderators."
 ABANDONED = "(I set aside your unfinished {title}. Send {command} to start it again.)"
 GO_PRIVATE = "Let's do /{name} in a private chat, so nothing personal is shared here."
 OPEN_PRIVATE = "Open a private chat"
-
-Result = Outgoing | list[Outgoing] | None
-Handler = Callable[["Context"], Awaitable[Result]]
-
-
-@dataclass
-class Context:
-    incoming: Incoming
-    store: Storage
-    config: Config
-    now: datetime
-    bot: Bot
-
-    @property
-    def user(self):
-        return self.incoming.user
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    handler: Handler
-    moderator: bool
-    private: bool = False  # asks for or shows personal data: never answered in a group
-    keeps_form: bool = False  # may run in the middle of a form without setting it aside
-    # What a deep link (/start <name>) runs: the command itself when it changes nothing by
-    # itself (it reads, opens a form, or asks first), a question whose button does it, or None
-    # (the welcome). A link is anyone's to send, so it must never act for the person.
-    deep_link: Handler | None = None
-
-    @property
-    def description(self) -> str:
-        return next(iter((inspect.getdoc(self.handler) or "").splitlines()), "")
-
-
-@dataclass(frozen=True)
-class FormSpec:
-    id: str
-    command: str  # the command that starts it, named when the form is abandoned
-    build: Callable[[Context], Form]
-    submit: Callable[[Context, dict[str, str | None]], Awaitable[Result]]
-    moderator: bool = False  # re-checked at every step and at submit (bot/forms.py)
-
-
-class Router:
-    def __init__(self) -> None:
-        self.commands: dict[str, Command] = {}
-        self.actions: dict[str, Command] = {}
-        self.forms: dict[str, FormSpec] = {}
-
-    def command(
-        self, name: str, *, moderator: bool = False, private: bool = False,
-        keeps_form: bool = False, deep_link_safe: bool = False,
-        confirm_deep_link: Handler | None = None,
-    ):
-        """`deep_link_safe`: the command changes nothing by itself, so a deep link may run it;
-        `confirm_deep_link`: what a deep link shows instead (the question, with a button that
-        does it). With neither, a deep link to it shows the welcome."""
-        def record(handler: Handler) -> Handler:
-            if not inspect.getdoc(handler):
-                raise ValueError(f"/{name} needs a docstring: it is the command's help line")
-            link = handler if deep_link_safe else confirm_deep_link
-            self.commands[name] = Command(name, handler, moderator, private, keeps_form, link)
-            return handler
-
-        return record
-
-    def action(self, name: str, *, moderator: bool = False):
-        def record(handler: Handler) -> Handler:
-            self.actions[name] = Command(name, handler, moderator)
-            return handler
-
-        return record
-
-    def form(self, form_id: str, *, command: str, build: Callable[[Context], Form],
-             moderator: bool = False):
-        def record(submit):
-            self.forms[form_id] = FormSpec(form_id, command, build, submit, moderator)
-            return submit
-
-        return record
-
-
-def as_list(result: Result) -> list[Outgoing]:
-    if result is None:
-        return []
-    return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
 class Bot:
@@ -149,7 +64,12 @@ class Bot:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Command] = {}
         self.forms: dict[str, FormSpec] = {}
-        for router in routers:
+        # What answers typed text that is no command, in router order (forms: the open
+        # question); forms' router comes first, like any other router but always there.
+        self.text_handlers: list[Handler] = []
+        for router in (forms.router, *routers):
+            if router.text is not None:
+                self.text_handlers.append(router.text)
             for table, mine in (
                 (self.commands, router.commands),
                 (self.actions, router.actions),
@@ -167,13 +87,13 @@ class Bot:
         mods, user = self.config.moderators, incoming.user
         if user.platform == "console":
             return self.local_moderator
-        if not (user.id.isascii() and user.id.isdecimal()):  # not "٤٢" or "4²"
+        if not is_ascii_digits(user.id):  # not "٤٢" or "4²"
             return False
         if user.platform == "telegram":
             return int(user.id) in mods.telegram_user_ids
         if user.platform == "discord":
             return int(user.id) in mods.discord_user_ids or any(
-                r.isascii() and r.isdecimal() and int(r) in mods.discord_role_ids
+                is_ascii_digits(r) and int(r) in mods.discord_role_ids
                 for r in incoming.role_ids
             )
         return False
@@ -198,8 +118,6 @@ class Bot:
         """Answer one event. With modal=False, FormRequests become conversations here.
         ephemeral=True: the adapter can answer privately inside a group (Discord), so private
         commands may run there; otherwise they are sent to a private chat."""
-        from . import forms  # forms needs Context/STALE from this module
-
         # Someone flooding the bot is slowed before anything is read or written for them.
         slowed = self.flood.answer(incoming, self.clock.now(), answer_every=ephemeral,
                                    moderator=self.is_moderator(incoming))
@@ -212,8 +130,7 @@ class Bot:
             elif incoming.kind == "action":
                 out = await self._action(ctx)
             else:
-                session = await self.store.form_session(incoming.user.platform, incoming.user.id)
-                out = await forms.answer(ctx, session) if session else [Reply.of(NOT_UNDERSTOOD)]
+                out = await self._text(ctx)
             if not modal:
                 out = [await forms.start(ctx, o) if isinstance(o, FormRequest) else o for o in out]
                 out = [o for item in out for o in as_list(item)]
@@ -252,9 +169,10 @@ class Bot:
             command = self.commands.get(incoming.name)
             return command is not None and command.moderator
         action = self.actions.get(incoming.name)
-        if action is not None:
+        if action is not None and incoming.name != forms.ACTION:
             return action.moderator
-        # A form's buttons, the button that opens a modal and a modal's submit name the form.
+        # A form's buttons (forms.ACTION: a route that re-checks the form's own rights), the
+        # button that opens a modal and a modal's submit name the form.
         spec = self.forms.get(incoming.payload[0]) if incoming.payload else None
         return spec is not None and spec.moderator
 
@@ -270,12 +188,15 @@ class Bot:
         title = spec.build(ctx).title
         return [Reply.of(ABANDONED.format(title=title, command=f"/{spec.command}"))]
 
-    async def _action(self, ctx: Context) -> list[Outgoing]:
-        from . import forms
+    async def _text(self, ctx: Context) -> list[Outgoing]:
+        for handler in self.text_handlers:
+            result = await handler(ctx)
+            if result is not None:
+                return as_list(result)
+        return [Reply.of(NOT_UNDERSTOOD)]
 
+    async def _action(self, ctx: Context) -> list[Outgoing]:
         incoming = ctx.incoming
-        if incoming.name == forms.ACTION:
-            return await forms.press(ctx)
         action = self.actions.get(incoming.name)
         if action is None:
             return [Reply.of(STALE, private=True)]

@@ -3,7 +3,7 @@
 The database, not an in-memory job list, is the source of truth: each subscription stores when
 its next prompt is due, and the outbox's UNIQUE idempotency keys (one prompt per subscription per
 local date, one reminder per RSVP, kind and event start) make a restart, or two, send nothing
-twice. What is queued is a spec, rendered when sent (handlers/scheduled.py), and carries an
+twice. What is queued is a spec, rendered when sent (handlers/messages.py), and carries an
 expiry past which it is never sent.
 
 One bad row never stops the others: each row is handled on its own, a stored zone or time this
@@ -22,7 +22,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from .config import Event
-from .handlers import scheduled
+from .handlers import messages
 from .registry import Bot
 from .slots import last_send, next_send, plan_next, send_moment, time_or, zone_or
 from .storage import DuePrompt
@@ -159,7 +159,7 @@ class Scheduler:
         if now - slot >= catch_up:
             added = await store.schedule_prompt(due, None, key, now, next_at, prompted=day)
             return False, skipped + added
-        message = await self._message(f"prompt:{day}", "prompt", now, scheduled.prompt_spec(day))
+        message = await self._message(f"prompt:{day}", "prompt", now, messages.prompt_spec(day))
         # Valid until the end of the recipient's local day, at most catch_up_hours after its
         # slot, and never past the deadline (it would count down to a moment gone by).
         expires = min(end_of_day(slot, zone), slot + catch_up, deadline)
@@ -174,7 +174,7 @@ class Scheduler:
         if due.created_at is not None and due.created_at >= deadline:
             await self.bot.store.schedule_prompt(due, None, "", now, None, over=True)
             return False
-        message = await self._message("closing", "closing", now, scheduled.closing_spec())
+        message = await self._message("closing", "closing", now, messages.closing_spec())
         who = due.user_id or due.chat_id
         key = f"closing:{due.platform}:{who}:{deadline.astimezone(UTC):%Y%m%dT%H%M}Z"
         return await self.bot.store.schedule_prompt(due, message, key, now, None, over=True)
@@ -210,7 +210,7 @@ class Scheduler:
             # Keyed by the start time: a moved event has messages and rows of its own.
             key = f"reminder:{kind}:{event.id}:{event.starts_at.isoformat()}"
             message = await self._message(key, "reminder", now,
-                                          scheduled.reminder_spec(event, kind))
+                                          messages.reminder_spec(event, kind))
             added += await store.enqueue_rsvp_reminders(event.id, kind, message,
                                                         self.platforms(), now, event.starts_at)
         return added

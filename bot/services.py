@@ -8,7 +8,8 @@ import logging
 
 from .announcements import AnnouncementRunner
 from .housekeeping import Housekeeping
-from .outbox import OutboxWorker, Pacing
+from .outbox import OutboxWorker
+from .pacing import Pacing
 from .registry import Bot
 from .schedule import Scheduler
 

@@ -1,18 +1,19 @@
 """When a daily prompt is owed: pure time arithmetic shared by the scheduler (which plans) and
 the handlers (which tell the person what was planned), so the two can never disagree.
 
-No I/O here and no imports from the rest of the bot: handlers and the scheduler both use it.
+No I/O here, and nothing of the rest of the bot but validation's HH:MM pattern (the one config
+checks): handlers and the scheduler both use it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .validation import is_hhmm
+
 log = logging.getLogger(__name__)
-HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def send_moment(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
@@ -83,7 +84,7 @@ def time_or(hhmm: str | None, fallback: str, row: str = "") -> str:
     """The stored HH:MM, or `fallback` when there is none or it is malformed."""
     if not hhmm:
         return fallback
-    if HHMM.fullmatch(hhmm):
+    if is_hhmm(hhmm):
         return hhmm
     if row:
         log.warning("%s: its stored send time is malformed; using the campaign's", row)

@@ -12,7 +12,10 @@ from email_validator import EmailNotValidError, validate_email
 
 NAME_MAX = 100
 MAX_MARKS = 4  # accents on one letter: Vietnamese needs 2, Tibetan stacks 3; zalgo piles dozens
-HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# The one HH:MM pattern (24-hour clock, two-digit hour), used with fullmatch (a `$` would also
+# match before a trailing newline): config.toml's times and stored send times must match it as
+# they are; a supporter may leave out the hour's leading zero (time_of_day adds it).
+HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
 NAME_EMPTY = "Please type a name."
 NAME_TOO_LONG = "That name is too long: at most {limit} characters."
@@ -126,8 +129,15 @@ def timezone(raw: str) -> str:
     return value
 
 
+def is_hhmm(value: str) -> bool:
+    return HHMM.fullmatch(value) is not None
+
+
 def time_of_day(raw: str) -> str:
-    match = HHMM.match(raw.strip())
+    value = raw.strip()
+    if len(value) == 4:  # "9:30", the leading zero left out
+        value = "0" + value
+    match = HHMM.fullmatch(value)
     if not match:
         raise ValueError("Please give a time as HH:MM on a 24-hour clock, like 08:30 or 18:00.")
     return f"{int(match[1]):02d}:{match[2]}"

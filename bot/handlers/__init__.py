@@ -1,6 +1,10 @@
-"""Every router, in the order /help lists their commands."""
+"""Every router, in the order /help lists their commands; and what adapters may read of the
+handlers (SETTINGS_CHOICES). The services read bot/handlers/messages.py."""
 
 from . import announce, countdown, events, help, petition, privacy, prompts, stats
+from .prompts import SETTINGS_CHOICES
+
+__all__ = ["ROUTERS", "SETTINGS_CHOICES"]
 
 ROUTERS = (
     help.router,

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from ..config import Config
 from ..core import Bold, Button, Field, Form, FormRequest, Plain, Reply
 from ..delivery import DMS_CLOSED
-from ..registry import STALE, Context, Router
+from ..routing import STALE, Context, Router
 from ..storage import Announcement
+from ..text import is_ascii_digits, shorten
+from ..timefmt import moment, plural
 from .announce_report import report_lines
-from .timefmt import moment, plural
 
 router = Router()
 
@@ -185,7 +186,7 @@ def when_step(a: Announcement) -> Reply:
 async def pressed(ctx: Context):
     payload, store = ctx.incoming.payload, ctx.store
     a = None
-    if payload and payload[0].isascii() and payload[0].isdecimal():
+    if payload and is_ascii_digits(payload[0]):
         a = await store.announcement(int(payload[0]))
     if a is None or len(payload) < 2:
         return Reply.of(STALE, private=True)
@@ -205,7 +206,9 @@ async def pressed(ctx: Context):
         await store.update_announcement(a.id, expect=("draft",), audience=value, event_id=None)
         return when_step(a)
     if step == "aud" and value == "event":
-        buttons = [[Button(e.title[:40], "ann", (str(a.id), "event", e.id))]
+        # Cut without a mark, as it always was (issue 10 changes no reply).
+        buttons = [[Button(shorten(e.title, 40, ellipsis=""), "ann",
+                           (str(a.id), "event", e.id))]
                    for e in ctx.config.events if e.ends_at > ctx.now]
         return Reply.of(WHICH_EVENT, buttons=buttons, private=True)
     if step == "event" and ctx.config.event(value or ""):
@@ -216,7 +219,7 @@ async def pressed(ctx: Context):
         return await confirm_step(ctx, await store.announcement(a.id))
     if step == "when" and a.audience and value == "later":
         return FormRequest("announce_time")
-    if step == "exp" and a.audience and value and value.isdecimal() and (
+    if step == "exp" and a.audience and value and is_ascii_digits(value) and (
             int(value) in EXPIRE_AFTER):
         await store.update_announcement(a.id, expect=("draft",), valid_hours=int(value))
         return await confirm_step(ctx, await store.announcement(a.id))

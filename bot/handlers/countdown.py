@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..core import Bold, Link, Moment, Reply
-from ..registry import Context, Router
+from ..routing import Context, Router
 from ..slots import zone_or
-from .timefmt import day, duration, moment
+from ..timefmt import day, duration, moment
 
 router = Router()
 

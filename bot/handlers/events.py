@@ -7,10 +7,13 @@ from zoneinfo import ZoneInfo
 
 from ..config import Event
 from ..core import Bold, Button, Link, Moment, Reply
-from ..registry import STALE, Context, Router
-from .timefmt import day, span
+from ..routing import STALE, Context, Router
+from ..text import shorten
+from ..timefmt import day, span
 
 router = Router()
+
+TITLE_IN_LABEL = 28  # characters of an event's title on its button
 
 HEADING = "Week of Action"
 NO_EVENTS = "There are no events planned right now."
@@ -38,10 +41,6 @@ ALREADY_ALL = "You were already going to every upcoming event."
 def when(event: Event, zone) -> Moment:
     return Moment(event.starts_at, span(event.starts_at, event.ends_at, zone),
                   until=event.ends_at)
-
-
-def _short(title: str, limit: int = 28) -> str:
-    return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
 def _upcoming(ctx: Context) -> list[Event]:
@@ -74,11 +73,11 @@ async def event_list(ctx: Context, note: str | None = None) -> Reply:
         parts.append(f"\n{status}")
         if not over:
             # The button says what it does, so an old "Going" button can never cancel.
+            title = shorten(event.title, TITLE_IN_LABEL)
             if event.id in mine:
-                button = Button(CANCEL_LABEL.format(title=_short(event.title)), "rsvp",
-                                (event.id, "no"))
+                button = Button(CANCEL_LABEL.format(title=title), "rsvp", (event.id, "no"))
             else:
-                button = Button(GOING_LABEL.format(title=_short(event.title)), "rsvp", (event.id,))
+                button = Button(GOING_LABEL.format(title=title), "rsvp", (event.id,))
             buttons.append([button])
     if in_group:
         link = ctx.bot.go_private(ctx.user.platform, "rsvp")

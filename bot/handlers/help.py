@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..core import Bold, Button, FormRequest, Link, Reply
-from ..registry import STALE, Context, Router, as_list
+from ..routing import STALE, Context, Router, as_list
 
 router = Router()
 tail = Router()  # listed last in /help, after the campaign commands

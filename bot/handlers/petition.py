@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .. import validation
 from ..core import Bold, Button, Choice, Field, Form, FormRequest, Italic, Reply
-from ..registry import STALE, Context, Router
-from .timefmt import moment, plural
+from ..routing import STALE, Context, Router
+from ..timefmt import moment, plural
 
 router = Router()
 

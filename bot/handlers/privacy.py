@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..core import Bold, Button, Reply
 from ..delivery import DMS_CLOSED
 from ..housekeeping import RETENTION
-from ..registry import STALE, Context, Router
-from .timefmt import moment
+from ..routing import STALE, Context, Router
+from ..timefmt import moment
 
 router = Router()
 

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from .. import validation
 from ..config import Config
 from ..core import Button, Field, Form, FormRequest, Plain, Reply
-from ..registry import STALE, Context, Router
+from ..routing import STALE, Context, Router
 from ..slots import plan_next, time_or, zone_or
+from ..timefmt import moment
 from .countdown import action_for, countdown_reply
-from .timefmt import moment
 
 router = Router()
 
@@ -66,11 +66,13 @@ CHAT_PAUSED = ("I can no longer post the daily prompt in a chat you subscribed (
 GROUP_STOP = ("Only the people who manage this chat can stop its daily post. To stop your own "
               "prompts, send /unsubscribe in a private chat.")
 
-KEYS = {  # argument word -> (setting key, validator, form id)
+SETTING_WORDS = {  # the word that names a setting -> (setting key, validator, form id)
     "timezone": ("timezone", validation.timezone, "settings_timezone"),
-    "tz": ("timezone", validation.timezone, "settings_timezone"),
     "time": ("send_at", validation.time_of_day, "settings_send_at"),
 }
+# What a platform offers as the choices of /settings (Discord's `key` option): the one list.
+SETTINGS_CHOICES = tuple(SETTING_WORDS)
+KEYS = {**SETTING_WORDS, "tz": SETTING_WORDS["timezone"]}  # every word /settings understands
 
 
 async def effective(ctx: Context) -> tuple[str, str, bool, bool]:

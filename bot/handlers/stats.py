@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core import Bold, Reply
-from ..registry import Context, Router
+from ..routing import Context, Router
 
 router = Router()
 

@@ -12,9 +12,6 @@ from datetime import datetime
 from .common import iso
 from .planning import PROMPT_KINDS
 
-FINAL_STATES = ("delivered", "gone", "failed", "uncertain", "cancelled", "skipped", "expired")
-
-
 # What the claim decides for one row, in SQL, from the row's own columns: its expiry; for a
 # reminder (event_id), the RSVP; for a daily prompt or closing message, the subscription.
 CLAIM_VERDICT = (
@@ -170,15 +167,6 @@ class DeliveryStore:
             (message_id, reason),
         )
         return {row[0]: row[1] for row in rows}
-
-    async def cancel_pending(self, message_id: int, now: datetime) -> int:
-        async with self.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE outbox SET state = 'cancelled', updated_at = ?"
-                " WHERE message_id = ? AND state = 'pending'",
-                (iso(now), message_id),
-            )
-            return cursor.rowcount
 
     # Daily actions -------------------------------------------------------------------------
 

@@ -1,4 +1,9 @@
-"""Scheduled messages are rendered when they are SENT, from the config as it is then.
+"""What the services (the scheduler, the outbox worker, the announcement runner) take from the
+handlers: the bodies they send, rendered, and when an announcement stops being worth sending
+(`expiry`, as its moderator was told). The one module of this package they import; the handler
+modules behind it stay free to change.
+
+Scheduled messages are rendered when they are SENT, from the config as it is then.
 
 The scheduler stores only what identifies a message (a spec: the prompt's local date; the
 reminder's event, kind and the start time it was planned for) and the outbox worker calls
@@ -16,8 +21,16 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config, Event
 from ..core import Reply
+from .announce import announcement_reply, expiry
+from .announce_report import report_lines
 from .events import reminder_reply
-from .prompts import closing_reply, prompt_reply
+from .prompts import chat_paused_reply, closing_reply, prompt_reply
+
+__all__ = [
+    "RENDER", "announcement_reply", "chat_paused_reply", "closing_reply", "closing_spec",
+    "expiry", "prompt_reply", "prompt_spec", "reminder_reply", "reminder_spec", "render",
+    "report_lines",
+]
 
 RENDER = "render"  # the key that marks a stored body as a spec, not a finished reply
 
