@@ -41,13 +41,13 @@ import discord.gateway  # noqa: E402
 import discord.http  # noqa: E402
 import yarl  # noqa: E402
 
-from bot.adapters import discord_adapter  # noqa: E402
-from bot.adapters.discord_render import render_reply  # noqa: E402
-from bot.adapters.discord_views import build_view  # noqa: E402
-from bot.adapters.discord_render import Message  # noqa: E402
+from bot.adapters.discord import adapter as discord_adapter  # noqa: E402
+from bot.adapters.discord.render import Message, render_reply  # noqa: E402
+from bot.adapters.discord.views import build_view  # noqa: E402
 from bot.config import Moderators, Storage, load  # noqa: E402
-from bot.core import ChatRef, FrozenClock, UserRef, button_incoming  # noqa: E402
+from bot.core import ChatRef, UserRef, button_incoming  # noqa: E402
 from tests.fakes.discord_api import FakeDiscord, Interaction, running, with_fake  # noqa: E402
+from tests.support.clock import FrozenClock  # noqa: E402
 
 PRESS = "rsvp:day1"
 FIRST_USER = 900_000_000_000_000_000

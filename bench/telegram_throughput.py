@@ -36,12 +36,13 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-from bot.adapters.telegram_adapter import TelegramAdapter
-from bot.adapters.telegram_render import render
+from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.render import render
 from bot.app import open_bot
 from bot.config import Storage, Telegram, load
-from bot.core import ChatRef, FrozenClock, UserRef, button_incoming
+from bot.core import ChatRef, UserRef, button_incoming
 from tests.fakes.telegram_api import callback_update
+from tests.support.clock import FrozenClock
 
 OURS = "111111:AAbench-campaign-bot-token_0123456789"
 ECHO = "222222:AAbench-bare-ptb-echo-token_0123456"

@@ -13,7 +13,7 @@ import sys
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Protocol, TextIO
 
-from .adapters.console_adapter import run_console
+from .adapters.console import run_console
 from .config import Config
 from .core import Clock, SystemClock
 from .handlers import ROUTERS
@@ -45,9 +45,9 @@ async def open_bot(config: Config, clock: Clock | None = None,
         await store.close()
 
 
-FRONT_ENDS = {  # platform -> (token variable, module, class)
-    "telegram": ("TELEGRAM_BOT_TOKEN", "bot.adapters.telegram_adapter", "TelegramAdapter"),
-    "discord": ("DISCORD_BOT_TOKEN", "bot.adapters.discord_adapter", "DiscordAdapter"),
+FRONT_ENDS = {  # platform -> (token variable, package, class)
+    "telegram": ("TELEGRAM_BOT_TOKEN", "bot.adapters.telegram", "TelegramAdapter"),
+    "discord": ("DISCORD_BOT_TOKEN", "bot.adapters.discord", "DiscordAdapter"),
 }
 STOP_TIMEOUT = 4.0  # per front end; the whole shutdown stays well inside 10 seconds
 

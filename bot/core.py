@@ -6,7 +6,7 @@ adapter knows its target syntax (Telegram HTML, Discord markdown, plain console 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Callable, Literal, Protocol
 
@@ -185,25 +185,15 @@ class Incoming:
 
 
 class Clock(Protocol):
+    """Where handlers and services get the time: SystemClock in production; tests inject a
+    clock they move by hand (tests/support/clock.py), so nothing waits for real time."""
+
     def now(self) -> datetime: ...
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@dataclass
-class FrozenClock:
-    current: datetime = field(default_factory=lambda: datetime(2027, 6, 1, 12, 0, tzinfo=UTC))
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta) -> None:
-        from datetime import timedelta
-
-        self.current += timedelta(**delta)
 
 
 def parse_command(text: str, bot_username: str | None = None) -> tuple[str, str] | None:

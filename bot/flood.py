@@ -5,8 +5,9 @@ dropped, so one person can neither churn the database nor use up the bot's sendi
 Why not aiolimiter (a dependency, used for sending): its AsyncLimiter makes a caller *wait* for
 capacity, on the event loop's own clock, one limiter per key. Here an event over the limit must
 be refused at once, the first refusal told apart from the rest (one notice, then silence), the
-time must come from the bot's injected clock (tests use FrozenClock and never sleep), and the
-people tracked must be bounded. A fixed one-minute window per person does all of that in a dict.
+time must come from the bot's injected clock (tests use a FrozenClock, tests/support/clock.py,
+and never sleep), and the people tracked must be bounded. A fixed one-minute window per person
+does all of that in a dict.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 the README's "Retention" section says. One sweep at start-up, then one a day.
 
 "A day" is measured on the bot's clock (the injected Clock), polled every `poll` seconds, so a
-test with a FrozenClock moves the day forward by advancing the clock. The periods live here, in
-one place, and the README states them.
+test with a FrozenClock (tests/support/clock.py) moves the day forward by advancing the clock.
+The periods live here, in one place, and the README states them.
 """
 
 from __future__ import annotations

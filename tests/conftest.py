@@ -17,13 +17,17 @@ import httpx._transports.default as httpx_transports
 import pytest
 
 from bot import forms
-from bot.adapters import discord_adapter
-from bot.adapters.memory_adapter import MemoryChat
+from bot.adapters.discord import adapter as discord_adapter
 from bot.app import open_bot
 from bot.config import Moderators, Storage, load
-from bot.core import FrozenClock, Reply, decode_button
+from bot.core import Reply, decode_button
 from bot.registry import Bot
+from bot.schedule import Scheduler
 from bot.storage import Storage as Database
+from tests.support.clock import FrozenClock
+from tests.support.memory import MemoryChat
+from tests.support.schedule import scheduler_for
+from tests.support.senders import FakeSender
 
 ROOT = Path(__file__).resolve().parent.parent
 # Shared tier-3 fixtures: `fake` (a running fake Discord) and `adapter` (the Telegram adapter
@@ -142,6 +146,27 @@ def config(tmp_path, migrated_database):
 
 
 @pytest.fixture
+def workdir(tmp_path) -> Path:
+    """A copy of the shipped config whose database lands in tmp_path, for `python -m bot`
+    in a subprocess (tests/support/cli.py)."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def path(config) -> str:
+    """The test's database file, for reading rows straight from it."""
+    return config.storage.path
+
+
+@pytest.fixture
+def scheduler(bot) -> Scheduler:
+    """The scheduler on the test's bot, for both platforms; tests call `tick` themselves."""
+    return scheduler_for(bot)
+
+
+@pytest.fixture
 def clock():
     # 1 June 2027, 09:00 in New York: the countdown's last ten days, before the Week of Action.
     return FrozenClock(datetime(2027, 6, 1, 13, 0, tzinfo=UTC))
@@ -151,6 +176,14 @@ def clock():
 async def bot(config, clock):
     async with open_bot(config, clock) as bot:
         yield bot
+
+
+@pytest.fixture
+def telegram(bot) -> FakeSender:
+    """A FakeSender in the Telegram adapter's place, for the outbox and announcements."""
+    sender = FakeSender("telegram")
+    bot.senders["telegram"] = sender
+    return sender
 
 
 @pytest.fixture

@@ -4,40 +4,12 @@ outbox delivering through fake senders."""
 from __future__ import annotations
 
 import asyncio
-import time
-
-import pytest
 
 from bot.announcements import AnnouncementRunner
-from bot.core import Reply
 from bot.delivery import DMS_CLOSED, DeliveryResult, Outcome
 from bot.outbox import OutboxWorker, Pacing
-
-
-class FakeSender:
-    def __init__(self, platform: str, outcomes: dict[str, DeliveryResult] | None = None):
-        self.platform = platform
-        self.outcomes = outcomes or {}
-        self.sent: list[tuple[str, str]] = []
-        self.edits: list[tuple[str, str, str]] = []
-        self.next_id = 0
-
-    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult:
-        self.sent.append((chat_id, reply.plain_text()))
-        self.next_id += 1
-        return self.outcomes.get(chat_id, DeliveryResult(Outcome.DELIVERED,
-                                                         message_id=str(self.next_id)))
-
-    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
-        self.edits.append((chat_id, message_id, reply.plain_text()))
-        return DeliveryResult(Outcome.DELIVERED, message_id=message_id)
-
-
-@pytest.fixture
-def telegram(bot):
-    sender = FakeSender("telegram")
-    bot.senders["telegram"] = sender
-    return sender
+from tests.support.senders import FakeSender
+from tests.support.waiting import wait_until
 
 
 async def subscribers(make_chat, count: int, platform="telegram", first=5000):
@@ -59,11 +31,11 @@ async def deliver_latest(bot, senders) -> None:
     runner.wake_workers = lambda: [w.wake() for w in workers]
     tasks = [asyncio.create_task(job) for job in [runner.run(stop)] + [w.run(stop)
                                                                          for w in workers]]
-    deadline = time.monotonic() + 10
+    async def done() -> bool:
+        return (await bot.store.recent_announcements())[0].status == "done"
+
     try:
-        while (await bot.store.recent_announcements())[0].status != "done":
-            assert time.monotonic() < deadline, "the announcement never finished"
-            await asyncio.sleep(0.01)
+        await wait_until(done, what="the announcement to finish")
     finally:
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks), 5)

@@ -7,7 +7,6 @@ clock; tests wait for state, never for the runner's poll."""
 from __future__ import annotations
 
 import asyncio
-import time
 from contextlib import asynccontextmanager
 
 from bot.announcements import AnnouncementRunner
@@ -16,57 +15,11 @@ from bot.delivery import DeliveryResult, Outcome
 from bot.outbox import OutboxWorker, Pacing
 from bot.storage import iso
 from tests.conftest import MODERATOR_DISCORD_ID, MODERATOR_TELEGRAM_ID
+from tests.support.senders import FakeSender
+from tests.support.waiting import wait_until
 
 TEXT = "The Week of Action starts Monday!"
 FAST = Pacing(rate=100_000)
-
-
-class FakeSender:
-    """Delivers everything; `during(n)` runs a coroutine inside the n-th delivery, as if the
-    moderator pressed a button while that message was on its way."""
-
-    def __init__(self, platform: str, outcomes: dict[str, DeliveryResult] | None = None):
-        self.platform = platform
-        self.outcomes = outcomes or {}
-        self.sent: list[tuple[str, str]] = []
-        self.calls = 0
-        self.hooks: dict[int, object] = {}
-
-    def during(self, n: int, make) -> None:
-        self.hooks[n] = make
-
-    async def deliver(self, chat_id: str, reply: Reply) -> DeliveryResult:
-        self.calls += 1
-        hook = self.hooks.pop(self.calls, None)
-        if hook is not None:
-            await hook()
-        self.sent.append((chat_id, reply.plain_text()))
-        return self.outcomes.get(chat_id, DeliveryResult(Outcome.DELIVERED,
-                                                         message_id=str(self.calls)))
-
-    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
-        self.sent.append((chat_id, reply.plain_text()))
-        return DeliveryResult(Outcome.DELIVERED, message_id=message_id)
-
-    def announced(self, text: str = TEXT) -> list[str]:
-        return [chat for chat, sent in self.sent if sent == text]
-
-    def to(self, chat_id: str) -> list[str]:
-        return [sent for chat, sent in self.sent if chat == chat_id]
-
-
-async def wait_until(predicate, timeout: float = 10.0, what: str = "condition") -> None:
-    """Wait for a state (an async or plain predicate), checking often; never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 async def seed(bot, count: int, platform: str = "telegram", first: int = 5000) -> None:
@@ -145,7 +98,7 @@ async def test_cancel_at_the_moment_the_runner_starts_sends_nothing(moderator, b
     async with delivering(bot):
         await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
     assert replies == ["Cancelled: announcement #1 will not be sent."]
-    assert telegram.announced() == []
+    assert telegram.announced(TEXT) == []
     assert await status(bot) == "cancelled"
 
 
@@ -164,7 +117,7 @@ async def test_cancel_just_after_the_start_cancels_every_row(moderator, bot):
     assert await counts(bot) == {"telegram": {"cancelled": 2000}}
     async with delivering(bot):
         await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
-    assert telegram.announced() == []
+    assert telegram.announced(TEXT) == []
 
 
 async def test_cancel_while_sending_says_how_many_went_and_reports_only_what_happened(
@@ -184,7 +137,7 @@ async def test_cancel_while_sending_says_how_many_went_and_reports_only_what_hap
         await wait_until(lambda: "was cancelled" in "".join(telegram.to(MODERATOR_TELEGRAM_ID)),
                          what="the cancelled report")
     assert replies == ["Too late: 140 of 300 already sent; the rest are cancelled."]
-    assert len(telegram.announced()) == 140
+    assert len(telegram.announced(TEXT)) == 140
     assert await counts(bot) == {"telegram": {"delivered": 140, "cancelled": 160}}
     # 9.12: the report counts what happened, never "not sent" for cancelled rows.
     report = telegram.to(MODERATOR_TELEGRAM_ID)[-1]
@@ -223,7 +176,7 @@ async def test_a_scheduled_announcement_cancelled_as_it_becomes_due_sends_nothin
     async with delivering(bot):
         await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
     assert replies == ["Cancelled: announcement #1 will not be sent."]
-    assert telegram.announced() == []
+    assert telegram.announced(TEXT) == []
     assert await status(bot) == "cancelled"
 
 
@@ -256,7 +209,7 @@ async def test_rows_not_sent_by_the_expiry_expire_and_are_counted(moderator, bot
     assert await status(bot) == "done"
     async with delivering(bot):
         await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
-    assert telegram.announced() == []
+    assert telegram.announced(TEXT) == []
     report = telegram.to(MODERATOR_TELEGRAM_ID)[-1]
     assert "Announcement #1 finished." in report
     assert "12 expired" in report
@@ -277,7 +230,7 @@ async def test_a_scheduled_announcement_16_hours_late_past_its_expiry_is_not_sen
     runner = AnnouncementRunner(bot)
     async with delivering(bot, runner):
         await wait_until(lambda: _is(status(bot), "done"), what="done")
-    assert telegram.announced() == []
+    assert telegram.announced(TEXT) == []
     assert await counts(bot) == {"telegram": {"expired": 3}}
 
 
@@ -340,7 +293,7 @@ async def test_held_rows_expire_with_their_announcement(moderator, bot, clock):
     bot.senders["discord"] = discord
     async with delivering(bot):
         await wait_until(lambda: _not(unfinished(bot, "discord")), what="Discord drained")
-    assert discord.announced() == []
+    assert discord.announced(TEXT) == []
 
 
 # 9.11 Delivery pauses reach every moderator ---------------------------------------------------
@@ -390,7 +343,7 @@ async def test_the_runner_finishes_when_the_outbox_drains_not_at_its_next_poll(m
     runner = AnnouncementRunner(bot, every=3600)  # the poll alone would take an hour
     async with delivering(bot, runner):
         await wait_until(lambda: _is(status(bot), "done"), what="done")
-    assert len(telegram.announced()) == 20
+    assert len(telegram.announced(TEXT)) == 20
     assert "Announcement #1 finished." in telegram.to(MODERATOR_TELEGRAM_ID)[-1]
 
 

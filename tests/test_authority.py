@@ -12,18 +12,10 @@ from bot.config import Moderators
 from bot.core import Incoming
 from bot.handlers import announce
 from tests.conftest import MODERATOR_ROLE_ID
-from tests.test_announce import FakeSender
 
 REFUSED = "Sorry, /announce is only for campaign moderators."
 STALE = "This button is no longer available. Send /help to start again."
 GROUP = "-100200"
-
-
-@pytest.fixture
-def telegram(bot):
-    sender = FakeSender("telegram")
-    bot.senders["telegram"] = sender
-    return sender
 
 
 def no_moderators(bot) -> None:

@@ -3,37 +3,9 @@
 from __future__ import annotations
 
 import csv
-import os
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def workdir(tmp_path):
-    """A copy of the shipped config whose database lands in tmp_path."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
-    return tmp_path
-
-
-def run(workdir: Path, *args: str, stdin: str = "", env: dict | None = None):
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN")}
-    environment["PYTHONPATH"] = str(ROOT)
-    environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=workdir, input=stdin,
-                          capture_output=True, text=True, env=environment, timeout=60)
-
-
-SIGN_SCRIPT = "\n".join([
-    "/sign", "Grace Hopper", "grace@example.org", "Skip", "Sign and keep me updated",
-]) + "\n"
+from tests.support.cli import SIGN_SCRIPT, run
 
 
 def test_piped_console_signs_and_exits_at_end_of_input(workdir):

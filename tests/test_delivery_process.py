@@ -30,7 +30,7 @@ from bot.core import Button, Reply
 from bot.delivery import Outcome
 from bot.storage import Storage
 from tests.fakes.telegram_api import Call, FakeBot, chat_json
-from tests.fakes.telegram_harness import TOKEN, fake_api, running
+from tests.fakes.telegram_harness import TOKEN, running
 
 ROOT = Path(__file__).resolve().parent.parent
 MODERATOR = 4242
@@ -47,12 +47,6 @@ PAUSE_TOLERANCE = 0.15  # seconds: sends already on their way when a 429 was ans
 # longer than the runner's 3 s between progress edits, so one progress edit shows.
 RATE = 300
 assert not BLOCKED & set(THROTTLED)
-
-
-@pytest.fixture
-async def api():
-    async with fake_api() as api:
-        yield api
 
 
 # Setting up ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ config as it is now, prompts and reminders go before announcements, and a row wh
 gone (a cancelled RSVP, an unsubscription, a withdrawn signature) is never sent.
 
 Frozen clock as in tests/test_schedule.py (Tue 1 June 2027, 13:00 UTC = 09:00 EDT); the
-worker runs against a FakeSender from tests/test_outbox.py.
+worker runs against a FakeSender (tests/support/senders.py).
 """
 
 from __future__ import annotations
@@ -11,39 +11,28 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-import pytest
-
-from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
 from bot.core import Reply, reply_to_dict
 from bot.outbox import OutboxWorker
 from bot.storage import iso
 from tests.conftest import MODERATOR_TELEGRAM_ID
-from tests.test_outbox import FAST, FakeSender, enqueue, running, unfinished, wait_until
-from tests.test_schedule import (
+from tests.support.memory import MemoryChat
+from tests.support.outbox import FAST, enqueue, outbox, running, unfinished
+from tests.support.schedule import (
     DAY_BEFORE,
     JUNE_1_ACTION,
     MORNING,
     body_of,
-    outbox,
     rsvp,
     scheduler_for,
     subscriber,
     tick,
     utc,
 )
+from tests.support.senders import FakeSender
+from tests.support.waiting import wait_until
 
 DAY1_START = utc(2027, 6, 7, 23, 0)  # 19:00 EDT on Mon 7 June
-
-
-@pytest.fixture
-def path(config):
-    return config.storage.path
-
-
-@pytest.fixture
-def scheduler(bot):
-    return scheduler_for(bot)
 
 
 def with_event(config, event_id: str, **changes):
@@ -79,9 +68,9 @@ async def test_a_prompt_queued_before_a_crash_a_week_ago_is_never_sent(config, c
         sender = await deliver_all(bot, path)
         await tick(scheduler_for(bot), clock, clock.current)
         sender2 = await deliver_all(bot, path)
-    assert sender.calls == []
+    assert sender.sent == []
     assert state_of(path, "prompt:telegram:1001:2027-06-01") == "expired"
-    [(chat, text)] = sender2.calls
+    [(chat, text)] = sender2.sent
     assert chat == "1001" and "Today's action (Tue 8 Jun 2027)" in text
 
 
@@ -109,7 +98,7 @@ async def test_a_reminder_is_valid_until_the_event_starts(bot, clock, scheduler,
     assert {r["expires_at"] for r in outbox(path)} == {iso(DAY1_START)}
     clock.current = DAY1_START
     sender = await deliver_all(bot, path)
-    assert sender.calls == []
+    assert sender.sent == []
     assert {r["state"] for r in outbox(path)} == {"expired"}
 
 
@@ -155,7 +144,7 @@ async def test_a_queued_prompt_is_rendered_from_the_config_as_it_is_at_sending(c
     clock.current = utc(2027, 6, 1, 13, 5)
     async with open_bot(edited, clock) as bot:
         sender = await deliver_all(bot, path)
-    [(_, text)] = sender.calls
+    [(_, text)] = sender.sent
     assert "Call your representative today." in text and JUNE_1_ACTION not in text
 
 
@@ -172,7 +161,7 @@ async def test_reminders_follow_an_edited_event_and_a_moved_event_gets_its_own(c
     clock.current = utc(2027, 6, 6, 22, 30)
     async with open_bot(moved, clock) as bot:
         sender = await deliver_all(bot, path)
-        assert sender.calls == []  # the old day-before reminder is about a time that is gone
+        assert sender.sent == []  # the old day-before reminder is about a time that is gone
         [old] = outbox(path)
         assert old["state"] == "cancelled"
         clock.current = utc(2027, 6, 10, 12, 0)
@@ -181,7 +170,7 @@ async def test_reminders_follow_an_edited_event_and_a_moved_event_gets_its_own(c
         assert await tick(scheduler, clock, utc(2027, 6, 13, 22, 0)) == 2
         sender = await deliver_all(bot, path)
     assert sorted(sender.chats) == ["1001", "1002"]
-    for _, text in sender.calls:
+    for _, text in sender.sent:
         assert "Reminder: tomorrow you're going to" in text
         assert "Mon 14 Jun 2027, 19:00–20:00 EDT" in text
         assert "kickoff-moved" in text

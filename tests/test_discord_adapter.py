@@ -7,49 +7,30 @@ an interaction is acknowledged within 3 seconds."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from contextlib import closing
 
 import pytest
 
 from tests.conftest import MODERATOR_DISCORD_ID, MODERATOR_ROLE_ID
 from tests.fakes.discord_api import (  # fake: the shared fixture
     EPHEMERAL,
-    FakeDiscord,
+    answer,
     bounded,
     button_id,
     buttons,
     running,
+    text,
     with_fake,
 )
+from tests.support.database import rows
 
 STALE = "no longer available"
 MANAGE_GUILD = 1 << 5
 
 
 @pytest.fixture
-def dconfig(config, fake):
-    return with_fake(config, fake)
-
-
-@pytest.fixture
 async def adapter(dconfig, clock, fake):
     async with running(dconfig, clock, fake) as started:
         yield started
-
-
-def rows(config, sql: str, params=()) -> list[tuple]:
-    with closing(sqlite3.connect(config.storage.path)) as db:
-        return db.execute(sql, params).fetchall()
-
-
-async def answer(fake: FakeDiscord, interaction, count: int = 1) -> list[dict]:
-    await fake.until(lambda: fake.answered(interaction, count))
-    return fake.messages_of(interaction)
-
-
-def text(messages: list[dict]) -> str:
-    return "\n\n".join(m["content"] for m in messages)
 
 
 # /sign: the petition, a modal, the consent buttons ------------------------------------------

@@ -13,16 +13,19 @@ import pytest
 from bot.announcements import AnnouncementRunner
 from bot.core import Button, Reply
 from tests.conftest import MODERATOR_ROLE_ID
-from tests.fakes.discord_api import EPHEMERAL, FakeDiscord, bounded, button_id, running, with_fake
+from tests.fakes.discord_api import (
+    EPHEMERAL,
+    FakeDiscord,
+    answer,
+    bounded,
+    button_id,
+    running,
+    text,
+)
 
 REFUSED = "Sorry, /announce is only for campaign moderators."
 STALE = "no longer available"
 ROLE_MODERATOR = "5005"  # a moderator by role only: not in discord_user_ids
-
-
-@pytest.fixture
-def dconfig(config, fake):
-    return with_fake(config, fake)
 
 
 @pytest.fixture
@@ -34,15 +37,6 @@ async def adapter(dconfig, clock, fake):
 def announcements(config) -> list[tuple]:
     with closing(sqlite3.connect(config.storage.path)) as db:
         return db.execute("SELECT id, author_id, status FROM announcements").fetchall()
-
-
-async def answer(fake: FakeDiscord, interaction, count: int = 1) -> list[dict]:
-    await fake.until(lambda: fake.answered(interaction, count))
-    return fake.messages_of(interaction)
-
-
-def text(messages: list[dict]) -> str:
-    return "\n\n".join(m["content"] for m in messages)
 
 
 # 1. Moderator forms on Discord ----------------------------------------------------------------

@@ -18,8 +18,8 @@ DAILY = Reply.of("Today's action: call your representative.",
 
 
 @pytest.fixture
-async def adapter(config, clock, fake):
-    async with running(with_fake(config, fake), clock, fake) as started:
+async def adapter(dconfig, clock, fake):
+    async with running(dconfig, clock, fake) as started:
         yield started
 
 

@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from bot.adapters import discord_adapter
-from bot.adapters.memory_adapter import MemoryChat
 from bot.core import Reply
 from bot.delivery import DeliveryResult, Outcome
 from bot.handlers.prompts import CHAT_PAUSED
@@ -25,10 +23,12 @@ from tests.fakes.discord_api import (
     MISSING_PERMISSIONS,
     bounded,
     running,
-    with_fake,
 )
-from tests.test_outbox import FAST, FakeSender, wait_until
-from tests.test_outbox import running as worker_running
+from tests.support.memory import MemoryChat
+from tests.support.outbox import FAST, unfinished
+from tests.support.outbox import running as worker_running
+from tests.support.senders import FakeSender
+from tests.support.waiting import wait_until
 
 MANAGE_GUILD = 1 << 5  # "Manage Server": may subscribe a channel
 PAUSED_START = CHAT_PAUSED.split("(")[0]
@@ -38,12 +38,6 @@ def chat_row(config, chat_id: str) -> tuple | None:
     with closing(sqlite3.connect(config.storage.path)) as db:
         return db.execute("SELECT active, subscribed_by FROM chat_subscriptions"
                           " WHERE chat_id = ?", (chat_id,)).fetchone()
-
-
-def unfinished(config) -> int:
-    with closing(sqlite3.connect(config.storage.path)) as db:
-        return db.execute("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
-                          ).fetchone()[0]
 
 
 async def daily_prompts(bot, clock, day: int) -> int:
@@ -58,7 +52,7 @@ async def daily_prompts(bot, clock, day: int) -> int:
 # Tier 1: the outbox pauses the channel and tells its subscriber -------------------------------
 
 async def test_a_channel_the_bot_may_not_post_in_is_paused_and_its_subscriber_told_once(
-        bot, clock, config):
+        bot, clock, config, path):
     channel = "555"
     ada = MemoryChat(bot, platform="discord", user_id="1001", chat_id=channel,
                      can_manage_chat=True)
@@ -69,8 +63,8 @@ async def test_a_channel_the_bot_may_not_post_in_is_paused_and_its_subscriber_to
     lost = DeliveryResult(Outcome.GONE, reason="missing_permissions")
     sender = FakeSender("discord", per_chat={channel: [lost]})
     async with worker_running(OutboxWorker(bot, sender, FAST)):
-        await wait_until(lambda: unfinished(config) == 0 and len(sender.calls) == 2)
-    (to_channel, _), (to_ada, notice) = sender.calls
+        await wait_until(lambda: unfinished(path, "discord") == 0 and len(sender.sent) == 2)
+    (to_channel, _), (to_ada, notice) = sender.sent
     assert (to_channel, to_ada) == (channel, "1001")
     assert notice.startswith(PAUSED_START) and f"(id {channel})" in notice
     assert chat_row(config, channel) == (0, "1001")
@@ -79,15 +73,15 @@ async def test_a_channel_the_bot_may_not_post_in_is_paused_and_its_subscriber_to
     assert await daily_prompts(bot, clock, 2) == 0
     async with worker_running(OutboxWorker(bot, sender, FAST)):
         await asyncio.sleep(0.2)
-    assert len(sender.calls) == 2
+    assert len(sender.sent) == 2
 
     # Subscribed again (permission restored), lost again: told again, once.
     assert "This chat will get" in await ada.send("/subscribe")
     assert await daily_prompts(bot, clock, 3) == 1
     sender.per_chat[channel] = [lost, lost]
     async with worker_running(OutboxWorker(bot, sender, FAST)):
-        await wait_until(lambda: unfinished(config) == 0 and len(sender.calls) == 4)
-    assert [chat for chat, _ in sender.calls[2:]] == [channel, "1001"]
+        await wait_until(lambda: unfinished(path, "discord") == 0 and len(sender.sent) == 4)
+    assert [chat for chat, _ in sender.sent[2:]] == [channel, "1001"]
 
 
 async def test_forget_unlinks_the_chats_a_person_subscribed(bot, config):
@@ -98,25 +92,21 @@ async def test_forget_unlinks_the_chats_a_person_subscribed(bot, config):
     assert chat_row(config, "555") == (1, None)  # the channel keeps its daily post
 
 
-async def test_nobody_is_told_when_nobody_is_known_to_have_subscribed(bot, clock, config):
+async def test_nobody_is_told_when_nobody_is_known_to_have_subscribed(bot, clock, config,
+                                                                     path):
     await bot.store.subscribe_chat("discord", "556", clock.now())  # before subscribed_by
     assert await daily_prompts(bot, clock, 1) == 1
     sender = FakeSender("discord", default=DeliveryResult(Outcome.GONE, reason="missing_access"))
     async with worker_running(OutboxWorker(bot, sender, FAST)):
-        await wait_until(lambda: unfinished(config) == 0)
+        await wait_until(lambda: unfinished(path, "discord") == 0)
     assert sender.chats == ["556"] and chat_row(config, "556") == (0, None)
 
 
 # Tier 3: the fake answers like Discord --------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def quick_ready(monkeypatch):
-    monkeypatch.setattr(discord_adapter, "GUILD_READY_TIMEOUT", 0.05)
-
-
 @pytest.fixture
-async def adapter(config, clock, fake):
-    async with running(with_fake(config, fake), clock, fake) as started:
+async def adapter(dconfig, clock, fake):
+    async with running(dconfig, clock, fake) as started:
         yield started
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.adapters.discord_adapter import DiscordAdapter
+from bot.adapters.discord import DiscordAdapter
 from bot.app import open_bot
 from tests.fakes.discord_api import FakeDiscord, bounded, running, with_fake
 

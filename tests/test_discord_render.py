@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.adapters import discord_render as render
-from bot.adapters.discord_commands import build_commands
+from bot.adapters.discord import render
+from bot.adapters.discord.commands import build_commands
 from bot.core import Bold, Button, Field, Form, Italic, Link, Moment, Reply
 from bot.handlers.prompts import KEYS
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
+from tests.support.memory import MemoryChat
 
 ALL_IDS = {"day1", "day2", "day3", "day4", "day5"}
 STALE = "no longer available"

@@ -11,7 +11,7 @@ import stat
 from datetime import UTC, datetime
 
 from bot.storage import Storage
-from tests.test_cli import SIGN_SCRIPT, run, workdir  # noqa: F401 (workdir: a fixture)
+from tests.support.cli import SIGN_SCRIPT, run
 
 CONSENT = "We store the name, email address and ZIP code you give us."
 
@@ -34,7 +34,7 @@ def seed(path) -> None:
     asyncio.run(sign())
 
 
-def dated(workdir) -> None:  # noqa: F811
+def dated(workdir) -> None:
     path = workdir / "config.toml"
     text = path.read_text(encoding="utf-8")
     text = text.replace('consent_version = "2027-01"',
@@ -42,7 +42,7 @@ def dated(workdir) -> None:  # noqa: F811
     path.write_text(text, encoding="utf-8")
 
 
-def test_mailing_list_has_only_those_who_asked_for_updates(workdir):  # noqa: F811
+def test_mailing_list_has_only_those_who_asked_for_updates(workdir):
     dated(workdir)
     assert run(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
     seed(workdir / "campaign.db")
@@ -73,7 +73,7 @@ def test_mailing_list_has_only_those_who_asked_for_updates(workdir):  # noqa: F8
     assert not list(workdir.glob("*.partial"))
 
 
-def test_signatures_export_is_unchanged_beside_it(workdir):  # noqa: F811
+def test_signatures_export_is_unchanged_beside_it(workdir):
     dated(workdir)
     assert run(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
     seed(workdir / "campaign.db")
@@ -92,7 +92,7 @@ def test_signatures_export_is_unchanged_beside_it(workdir):  # noqa: F811
         "sign and keep me updated", "sign and keep me updated"]
 
 
-def test_a_bad_consent_version_date_is_refused_naming_the_key(workdir):  # noqa: F811
+def test_a_bad_consent_version_date_is_refused_naming_the_key(workdir):
     path = workdir / "config.toml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('consent_version = "2027-01"',

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import forms
-from bot.adapters.memory_adapter import MemoryChat
 from bot.config import Moderators
 from bot.core import (
     Button,
@@ -26,6 +25,7 @@ from bot.core import (
 )
 from bot.logs import RedactTokens
 from bot.registry import Command
+from tests.support.memory import MemoryChat
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
 REFUSED = "Sorry, /stats is only for campaign moderators."
@@ -52,7 +52,9 @@ def bot_log(caplog) -> str:
 
 
 async def sign(chat: MemoryChat, *, updates: bool = False) -> str:
-    """Sign with the display name, no email, no postcode."""
+    """Sign with the display name, no email, no postcode. (Not the shared sign_up, which types
+    a name: this one presses "Use <display name>", so each chat signs under its own name and
+    that button's path is walked too.)"""
     await chat.send("/sign")
     await chat.press("Use “")
     await chat.press("Skip")  # email

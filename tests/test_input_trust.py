@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.memory_adapter import MemoryChat
 from bot.config import ConfigError, parse
 from bot.storage import Settings
+from tests.support.conversations import sign_up
+from tests.support.memory import MemoryChat
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DATA = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
@@ -167,14 +168,6 @@ def test_config_refuses_a_campaign_timezone_that_is_not_an_iana_name(zone):
 # Signature numbers -----------------------------------------------------------------------------
 
 
-async def sign(chat: MemoryChat, name: str = "Ada Lovelace") -> str:
-    await chat.send("/sign")
-    await chat.send(name)
-    await chat.press("Skip")
-    await chat.press("Skip")
-    return await chat.press("Sign")
-
-
 async def unsign(chat: MemoryChat) -> str:
     await chat.send("/unsign")
     return await chat.press("Yes, withdraw it")
@@ -182,11 +175,11 @@ async def unsign(chat: MemoryChat) -> str:
 
 async def test_signing_after_many_withdrawals_is_still_signature_one(bot, chat, clock):
     for _ in range(30):
-        await sign(chat)
+        await sign_up(chat)
         assert "withdrawn" in await unsign(chat)
         clock.advance(minutes=1)  # a person going this fast would be slowed down
 
-    reply = await sign(chat)
+    reply = await sign_up(chat)
 
     assert "Thank you, Ada Lovelace! You are signature #1. The petition now has 1 signature." in (
         reply)
@@ -200,13 +193,13 @@ async def test_the_third_signer_is_told_three_whatever_was_withdrawn(bot, chat, 
     grace = make_chat(user_id="2002", name="Grace Hopper")
     linus = make_chat(user_id="3003", name="Linus")
     for _ in range(5):
-        await sign(linus, "Linus")
+        await sign_up(linus, "Linus")
         await unsign(linus)
         clock.advance(minutes=1)  # past the per-person limit's minute
-    await sign(chat)
-    await sign(grace, "Grace Hopper")
+    await sign_up(chat)
+    await sign_up(grace, "Grace Hopper")
 
-    reply = await sign(linus, "Linus")
+    reply = await sign_up(linus, "Linus")
 
     assert "Thank you, Linus! You are signature #3. The petition now has 3 signatures." in reply
     numbers = [(await bot.store.signature_of("telegram", who)).number
@@ -218,13 +211,13 @@ async def test_the_third_signer_is_told_three_whatever_was_withdrawn(bot, chat, 
 
 async def test_a_number_is_the_place_among_the_signatures_that_stand(bot, chat, make_chat):
     grace = make_chat(user_id="2002", name="Grace Hopper")
-    await sign(chat)
-    assert "You are signature #2." in await sign(grace, "Grace Hopper")
+    await sign_up(chat)
+    assert "You are signature #2." in await sign_up(grace, "Grace Hopper")
 
     await unsign(chat)
 
     # Grace moves up: no number is shared, and none hides a withdrawal.
     assert "Petition signature #1," in await grace.send("/mydata")
-    reply = await sign(chat)
+    reply = await sign_up(chat)
     assert "You are signature #2. The petition now has 2 signatures." in reply
     assert [s.number async for s in bot.store.iter_signatures()] == [1, 2]

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.storage import MIGRATIONS, FormSession, Settings, Storage
+from tests.support.imports import imports
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
@@ -34,29 +35,6 @@ def modules() -> list[Path]:
 
 def in_storage_layer(path: Path) -> bool:
     return path == STORAGE or STORE in path.parents
-
-
-def dotted(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imported(path: Path) -> set[str]:
-    """Absolute names of the modules `path` imports (relative imports resolved)."""
-    package = dotted(path) if path.name == "__init__.py" else dotted(path).rpartition(".")[0]
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            names.add(base)
-            # `from . import x` and `from bot import store` import a module by its bare name.
-            names.update(f"{base}.{alias.name}" for alias in node.names)
-    return names
 
 
 def rebuild(path: Path) -> None:
@@ -149,7 +127,7 @@ def test_no_sql_outside_bot_storage_and_bot_store():
             if (isinstance(node, ast.Constant) and isinstance(node.value, str)
                     and SQL.match(node.value)):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:40]!r}")
-        if imported(path) & {"sqlite3", "aiosqlite"}:
+        if imports(path) & {"sqlite3", "aiosqlite"}:
             found.append(f"{path.relative_to(ROOT)} imports a database driver")
     assert found == []
 
@@ -166,7 +144,7 @@ def test_bot_store_is_imported_only_by_bot_storage():
     importers = sorted(
         str(path.relative_to(ROOT)) for path in modules()
         if not in_storage_layer(path)
-        and any(name == "bot.store" or name.startswith("bot.store.") for name in imported(path))
+        and any(name == "bot.store" or name.startswith("bot.store.") for name in imports(path))
     )
     assert importers == []
     # And bot/store/ is the bottom layer: it imports nothing else of the bot.
@@ -174,7 +152,7 @@ def test_bot_store_is_imported_only_by_bot_storage():
         return name == package or name.startswith(package + ".")
 
     upward = sorted(f"{path.relative_to(ROOT)} -> {name}" for path in STORE.rglob("*.py")
-                    for name in imported(path) if within(name, "bot")
+                    for name in imports(path) if within(name, "bot")
                     and not within(name, "bot.store"))
     assert upward == []
 

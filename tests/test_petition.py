@@ -10,9 +10,10 @@ from contextlib import closing
 
 import pytest
 
-from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
 from bot.flood import FloodGuard
+from tests.support.conversations import shown, sign_up
+from tests.support.memory import MemoryChat
 
 STALE = "no longer available"
 NAME_Q = "(1 of 4) What name should we put on the petition?"
@@ -20,11 +21,6 @@ EMAIL_Q = "(2 of 4) What's your email address? (optional)"
 POSTCODE_Q = "(3 of 4) What's your postcode? (optional)"
 CONSENT_Q = "(4 of 4) "
 HOW = "How would you like to sign?"
-
-
-def shown(chat: MemoryChat) -> list[str]:
-    """The button labels of the latest reply only (MemoryChat.labels keeps older ones)."""
-    return [b.label for r in chat.replies for row in r.buttons for b in row]
 
 
 def question(chat: MemoryChat) -> str:
@@ -38,16 +34,6 @@ def row_count(config, table: str, user_id: str | None = None) -> int:
             return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         return db.execute(
             f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,)).fetchone()[0]
-
-
-async def sign_up(chat: MemoryChat, name="Ada Lovelace", email=None, postcode=None,
-                  updates=False) -> str:
-    """The whole conversation: type what is given, skip what isn't."""
-    await chat.send("/sign")
-    await chat.send(name)
-    await (chat.send(email) if email else chat.press("Skip"))
-    await (chat.send(postcode) if postcode else chat.press("Skip"))
-    return await chat.press("Sign and keep me updated" if updates else "Sign")
 
 
 async def to_consent_step(chat: MemoryChat) -> None:

@@ -8,28 +8,15 @@ from contextlib import closing
 
 import pytest
 
-from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
+from tests.support.conversations import shown, sign_up
+from tests.support.database import user_tables
+from tests.support.memory import MemoryChat
 
 ADA_ID, ADA_NAME, ADA_EMAIL = "1001", "Ada Lovelace", "ada@example.com"
 GRACE_ID, GRACE_NAME, GRACE_EMAIL = "2002", "Grace Hopper", "grace@example.org"
 KICK_OFF = "Kick-off call: why we have our eyes on Amazon"
 TEACH_IN = "Teach-in: facial recognition and policing"
-
-
-def shown(chat: MemoryChat) -> list[str]:
-    """The button labels of the latest reply only."""
-    return [b.label for r in chat.replies for row in r.buttons for b in row]
-
-
-async def sign_up(chat: MemoryChat, name: str, email: str | None = None,
-                  postcode: str | None = None, updates: bool = False) -> None:
-    await chat.send("/sign")
-    await chat.send(name)
-    await (chat.send(email) if email else chat.press("Skip"))
-    await (chat.send(postcode) if postcode else chat.press("Skip"))
-    reply = await chat.press("Sign and keep me updated" if updates else "Sign")
-    assert "You are signature #" in reply
 
 
 async def take_part_fully(chat: MemoryChat, name: str, email: str) -> None:
@@ -39,14 +26,6 @@ async def take_part_fully(chat: MemoryChat, name: str, email: str) -> None:
     assert "You're going to" in await chat.press("Going: Kick-off")
     await chat.send("/subscribe")
     assert "Europe/London" in await chat.send("/settings timezone Europe/London")
-
-
-def user_tables(path) -> list[tuple[str, list[str]]]:
-    """Every table of the database (SQLite's own excepted) with its column names."""
-    with closing(sqlite3.connect(path)) as db:
-        names = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return [(t, [c[1] for c in db.execute(f'PRAGMA table_info("{t}")')]) for t in names]
 
 
 def rows_of_user(path, user_id: str, platform: str | None = None) -> dict[str, int]:

@@ -15,10 +15,11 @@ import aiosqlite
 import pytest
 
 from bot import ops
-from bot.adapters.memory_adapter import MemoryChat
 from bot.storage import FORGET_RULES, NOT_PERSONAL, PERSONAL_TABLES, DuePrompt, Storage
 from tests.fakes.discord_api import bounded, button_id, running, with_fake
-from tests.test_privacy import shown, sign_up, user_tables
+from tests.support.conversations import shown, sign_up
+from tests.support.database import user_tables
+from tests.support.memory import MemoryChat
 
 # Distinctive values, so a scan of every column finds them wherever they hide.
 ADA_ID, ADA_NAME, ADA_EMAIL, ADA_ZIP = "8675309", "Ada Lovelace", "ada.l@example.com", "04609"

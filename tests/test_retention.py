@@ -5,8 +5,6 @@ start-up, then daily by the bot's clock)."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from contextlib import closing
 from datetime import timedelta
 
 import pytest
@@ -14,23 +12,11 @@ import pytest
 from bot.housekeeping import FORM_LIFETIME, RETENTION, Housekeeping
 from bot.services import DeliveryServices
 from bot.storage import DuePrompt, FormSession
-from tests.test_privacy import sign_up
+from tests.support.conversations import sign_up
+from tests.support.database import rows
+from tests.support.waiting import wait_until
 
 ADA, GRACE, BOB = "1001", "2002", "3003"
-
-
-def rows(config, sql: str, params=()) -> list[tuple]:
-    with closing(sqlite3.connect(config.storage.path)) as db:
-        return db.execute(sql, params).fetchall()
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    """Wait for state (never a fixed sleep), bounded."""
-    async def poll():
-        while not await predicate():
-            await asyncio.sleep(0.005)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def delivered_prompt(store, user_id: str, key: str, now) -> int:
@@ -180,17 +166,17 @@ async def test_the_housekeeping_loop_sweeps_at_start_then_once_a_day_by_the_bots
     stop = asyncio.Event()
     task = asyncio.create_task(housekeeping.run(stop))
     try:
-        await until(lambda: _true(housekeeping.sweeps == 1))  # the start-up sweep
+        await wait_until(lambda: housekeeping.sweeps == 1)  # the start-up sweep
         assert await _form_count(store, 0)
         await store.save_form_session("telegram", GRACE, FormSession("sign", 1, {}), stale)
         polls = housekeeping.polls
-        await until(lambda: _true(housekeeping.polls >= polls + 5))
+        await wait_until(lambda: housekeeping.polls >= polls + 5)
         assert housekeeping.sweeps == 1  # the bot's clock has not moved a day
         assert await _form_count(store, 1)
 
         clock.advance(days=1)
 
-        await until(lambda: _true(housekeeping.sweeps == 2))
+        await wait_until(lambda: housekeeping.sweeps == 2)
         assert await _form_count(store, 0)
     finally:
         stop.set()
@@ -203,7 +189,7 @@ async def test_delivery_services_run_the_housekeeping(bot, config, clock):
     services = DeliveryServices(bot)
     services.start()
     try:
-        await until(lambda: _form_count(bot.store, 0))
+        await wait_until(lambda: _form_count(bot.store, 0))
     finally:
         await services.stop()
     assert all(task.done() for task in services.tasks)
@@ -211,7 +197,3 @@ async def test_delivery_services_run_the_housekeeping(bot, config, clock):
 
 async def _form_count(store, expected: int) -> bool:
     return await store._scalar("SELECT COUNT(*) FROM form_sessions") == expected
-
-
-async def _true(value: bool) -> bool:
-    return value

@@ -10,96 +10,40 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
 from bot.core import Moment
-from bot.outbox import render_message
-from bot.schedule import Scheduler
+from tests.support.memory import MemoryChat
+from tests.support.outbox import outbox
+from tests.support.schedule import (
+    DAY_BEFORE,
+    JUNE_1_ACTION,
+    MORNING,
+    body_of,
+    keys,
+    rsvp,
+    scheduler_for,
+    subscriber,
+    tick,
+    tick_log,
+    utc,
+)
+from tests.support.waiting import wait_until
 
 STALE = "no longer available"
-JUNE_1_ACTION = ("Sign the petition asking Amazon to stop selling surveillance technology to "
-                 "police and ICE for good.")
 JUNE_2_ACTION = "Send the petition to three people you think would sign it."
 FALLBACK = "Share the #EyesOnAmazon petition with one person who has not signed yet."
 DAY1_TITLE = "Kick-off call: why we have our eyes on Amazon"
 DAY1_SPAN = "Mon 7 Jun 2027, 19:00–20:00 EDT"
 DAY1_URL = "https://mediajustice.org/eyesonamazon/kickoff"
-BOTH = ("telegram", "discord")
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def minute(moment: datetime, n: int = 1) -> datetime:
     return moment + timedelta(minutes=n)
-
-
-def outbox(path, **where) -> list[dict]:
-    """Outbox rows (oldest first), optionally filtered by column values."""
-    db = sqlite3.connect(path)
-    db.row_factory = sqlite3.Row
-    try:
-        sql = "SELECT * FROM outbox"
-        if where:
-            sql += " WHERE " + " AND ".join(f"{column} = ?" for column in where)
-        return [dict(r) for r in db.execute(sql + " ORDER BY id", tuple(where.values()))]
-    finally:
-        db.close()
-
-
-def keys(path) -> list[str]:
-    return [r["idem_key"] for r in outbox(path)]
-
-
-async def tick(scheduler: Scheduler, clock, moment: datetime) -> int:
-    clock.current = moment
-    return await asyncio.wait_for(scheduler.tick(moment), timeout=10)
-
-
-async def tick_log(scheduler: Scheduler, clock, path, moments) -> dict[str, datetime]:
-    """Tick at each moment in turn; return idem_key -> the moment whose tick added it."""
-    seen = set(keys(path))
-    added: dict[str, datetime] = {}
-    for moment in moments:
-        count = await tick(scheduler, clock, moment)
-        new = [k for k in keys(path) if k not in seen]
-        assert count == len(new), (moment, new)
-        for key in new:
-            seen.add(key)
-            added[key] = moment
-    return added
-
-
-async def subscriber(bot, user_id: str, platform: str = "telegram", timezone: str | None = None,
-                     send_at: str | None = None) -> MemoryChat:
-    chat = MemoryChat(bot, platform=platform, user_id=user_id)
-    if timezone:
-        assert timezone in await chat.send(f"/settings timezone {timezone}")
-    if send_at:
-        assert send_at in await chat.send(f"/settings time {send_at}")
-    assert "subscribed" in await chat.send("/subscribe")
-    return chat
-
-
-def scheduler_for(bot, platforms=BOTH, wake=lambda: None) -> Scheduler:
-    return Scheduler(bot, platforms=lambda: platforms, wake=wake)
-
-
-@pytest.fixture
-def path(config):
-    return config.storage.path
-
-
-@pytest.fixture
-def scheduler(bot):
-    return scheduler_for(bot)
 
 
 @pytest.fixture
@@ -107,13 +51,6 @@ def later_deadline(config):
     """The shipped campaign with its deadline moved to 2028, so prompts run all through 2027."""
     campaign = config.campaign.model_copy(update={"deadline": utc(2028, 1, 1, 12)})
     return config.model_copy(update={"campaign": campaign})
-
-
-async def body_of(bot, row: dict):
-    """The row's message as the outbox would send it now (prompts and reminders are rendered
-    at sending, from the current config and in the recipient's zone)."""
-    body = await bot.store.message_body(row["message_id"])
-    return await render_message(bot, body, row["platform"], row["user_id"])
 
 
 # Daily prompts at the right local time --------------------------------------------------------
@@ -527,16 +464,6 @@ async def test_after_the_deadline_one_closing_message_then_nothing(config, clock
 
 # RSVP reminders -------------------------------------------------------------------------------
 
-DAY_BEFORE = utc(2027, 6, 6, 22, 0)  # 18:00 EDT on Sun 6 June
-MORNING = utc(2027, 6, 7, 12, 0)  # 08:00 EDT on Mon 7 June
-
-
-async def rsvp(bot, user_id: str, platform: str = "telegram", event: str = "day1") -> MemoryChat:
-    chat = MemoryChat(bot, platform=platform, user_id=user_id)
-    assert "You're going to" in await chat.press_data(f"rsvp:{event}")
-    return chat
-
-
 DAY1_STAMP = "20270607T2300Z"  # reminders are keyed by the event's start (UTC)
 
 
@@ -663,9 +590,7 @@ async def test_the_run_loop_ticks_and_stops_promptly(bot, clock, path):
     stop = asyncio.Event()
     task = asyncio.create_task(scheduler.run(stop))
     try:
-        deadline = time.monotonic() + 5
-        while not outbox(path) and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: outbox(path), what="the tick's row")
         assert keys(path) == ["prompt:telegram:1001:2027-06-01"]
         assert woken
     finally:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import pytest
-
-from bot.adapters.memory_adapter import MemoryChat
 from bot.app import open_bot
-from tests.test_schedule import (
+from tests.support.memory import MemoryChat
+from tests.support.outbox import outbox
+from tests.support.schedule import (
     DAY_BEFORE,
     body_of,
     keys,
-    outbox,
     rsvp,
     scheduler_for,
     subscriber,
@@ -42,16 +40,6 @@ def with_deadline(config, deadline):
 def with_send_at(config, hhmm: str):
     return config.model_copy(update={
         "prompts": config.prompts.model_copy(update={"send_at": hhmm})})
-
-
-@pytest.fixture
-def path(config):
-    return config.storage.path
-
-
-@pytest.fixture
-def scheduler(bot):
-    return scheduler_for(bot)
 
 
 async def group(bot, chat_id: str = "-100555") -> MemoryChat:

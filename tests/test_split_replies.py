@@ -8,14 +8,17 @@ from dataclasses import replace
 from bot.core import Reply
 from bot.delivery import DeliveryResult, Outcome
 from bot.outbox import OutboxWorker
-from tests.test_outbox import FAST, enqueue, retry, row_of, running, wait_until
+from tests.support.outbox import FAST, enqueue, row_of, running
+from tests.support.senders import FakeSender, retry
+from tests.support.waiting import wait_until
 
 PARTS = ("Part one of the briefing.", "Part two of the briefing.", "Part three.")
 
 
 class SplittingSender:
     """Sends each paragraph of a reply as its own message, as an adapter splits a reply over
-    the platform's length limit; part indexes in `fail_once` fail once with that result."""
+    the platform's length limit; part indexes in `fail_once` fail once with that result. (Not
+    the shared FakeSender: that one sends a reply whole and takes no `skip`.)"""
 
     platform = "telegram"
 
@@ -68,8 +71,6 @@ async def test_a_final_failure_part_way_records_how_much_arrived(bot, config):
 async def test_senders_without_parts_are_called_as_before(bot, config):
     """Senders written before parts existed (deliver(chat_id, reply)) still work: the outbox
     passes `skip` only when some parts already arrived."""
-    from tests.test_outbox import FakeSender
-
     path = config.storage.path
     await enqueue(bot, ["7"])
     sender = FakeSender()

@@ -14,16 +14,11 @@ from bot.app import open_bot
 from bot.config import Telegram
 from bot.registry import OPEN_PRIVATE, STALE
 from tests.fakes.telegram_api import chat_json, message_update
-from tests.fakes.telegram_harness import BOUND, USERNAME, fake_api, running
+from tests.fakes.telegram_harness import BOUND, USERNAME, running
+from tests.support.waiting import wait_until
 
 ADA = 1001
 GROUP = -1001234567890
-
-
-@pytest.fixture
-async def api():
-    async with fake_api() as api:
-        yield api
 
 
 @pytest.fixture
@@ -47,14 +42,6 @@ async def step(api, chat_id: int, push, count: int = 1) -> list[str]:
 def in_group(api, text: str, user: int = ADA, chat_type: str = "supergroup"):
     """A push of `text` sent by `user` in the group."""
     return lambda: api.push(message_update(user, text, chat_id=GROUP, chat_type=chat_type))
-
-
-async def eventually(check, timeout: float = BOUND) -> None:
-    async def poll() -> None:
-        while not await check():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def all_queries_answered_once(api) -> bool:
@@ -232,10 +219,10 @@ async def test_blocking_pauses_daily_prompts_and_unblocking_resumes(adapter, api
         return (await bot.store.subscription_of("telegram", str(ADA))).active
 
     api.block(ADA)
-    await eventually(lambda: _not(active))
+    await wait_until(lambda: _not(active), what="prompts paused")
     assert await bot.store.take_pause_notice("telegram", str(ADA)) == "blocked"
     api.unblock(ADA)
-    await eventually(active)
+    await wait_until(active, what="prompts resumed")
 
 
 async def _not(check) -> bool:
@@ -288,7 +275,7 @@ async def test_a_moderator_menu_comes_when_the_moderator_first_writes(adapter, a
 
 
 async def test_a_refused_token_fails_the_front_end_and_stops_the_process(bot, api):
-    from bot.adapters.telegram_adapter import TelegramAdapter
+    from bot.adapters.telegram import TelegramAdapter
 
     stop = asyncio.Event()
     adapter = TelegramAdapter(bot, "999:not-a-token-the-fake-knows", stop)

@@ -10,19 +10,13 @@ import pytest
 from bot.config import Moderators, Telegram
 from bot.registry import REFUSED
 from tests.fakes.telegram_api import message_update
-from tests.fakes.telegram_harness import BOUND, fake_api, running
+from tests.fakes.telegram_harness import BOUND, running
 
 ADA = 1001
 GROUP = -1001234567890
 MODERATOR = 42
 ANONYMOUS_ADMIN_BOT = 1087968824  # Telegram's "GroupAnonymousBot", the `from` of such posts
 OTHERS = range(2001, 2009)
-
-
-@pytest.fixture
-async def api():
-    async with fake_api() as api:
-        yield api
 
 
 @pytest.fixture

@@ -9,24 +9,18 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 
-from tests.fakes.telegram_api import parse_html
-from tests.fakes.telegram_harness import BOUND, TOKEN, fake_api
+from tests.fakes.telegram_api import chat_json, parse_html
+from tests.fakes.telegram_harness import BOUND, TOKEN
 
 ADA = 1001
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
 @pytest.fixture
-async def api():
-    async with fake_api() as api:
-        api.chats[ADA] = {"id": ADA, "type": "private", "first_name": "Ada"}
-        yield api
-
-
-@pytest.fixture
-async def client(api):
-    async with Bot(TOKEN, base_url=api.base_url) as client:
-        yield client
+def api(api):
+    """Ada has started the bot, so it may write to her first."""
+    api.chats[ADA] = chat_json(ADA)
+    return api
 
 
 async def refused(api, call, message: str, error=BadRequest) -> None:

@@ -15,7 +15,7 @@ import pytest
 from telegram import Bot as PTBBot
 from telegram.error import BadRequest, ChatMigrated, RetryAfter
 
-from bot.adapters.telegram_sending import retry_after_seconds
+from bot.adapters.telegram.sending import retry_after_seconds
 from bot.config import Telegram
 from bot.core import Reply, reply_to_dict
 from bot.outbox import OutboxWorker, Pacing
@@ -27,9 +27,11 @@ from tests.fakes.telegram_api import (
     PRIVATE_BURST,
     PRIVATE_RATE,
     QUERY_TOO_OLD,
+    chat_json,
     message_update,
 )
 from tests.fakes.telegram_harness import BOUND, TOKEN, USERNAME, fake_api
+from tests.support.waiting import wait_until
 
 ADA, BO = 1001, 1002
 GROUP, SUPERGROUP = -4001, -1009876543210
@@ -37,10 +39,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 
 @pytest.fixture
-async def api():
-    async with fake_api() as api:
-        api.chats[ADA] = {"id": ADA, "type": "private", "first_name": "Ada"}
-        yield api
+def api(api):
+    """Ada has started the bot, so it may write to her first."""
+    api.chats[ADA] = chat_json(ADA)
+    return api
 
 
 @pytest.fixture
@@ -53,12 +55,6 @@ def still(api):
     """The fake's time stands still (however slow the machine) until the test moves it."""
     stopped = time.monotonic()
     api.clock = lambda: stopped
-
-
-@pytest.fixture
-async def client(api):
-    async with PTBBot(TOKEN, base_url=api.base_url) as client:
-        yield client
 
 
 def outbox(config) -> list[tuple]:
@@ -74,20 +70,13 @@ async def wait_state(config, chat_id: str, state: str, attempts: int = 1) -> Non
             return bool(db.execute("SELECT 1 FROM outbox WHERE chat_id = ? AND state = ?"
                                    " AND attempts >= ?", (chat_id, state, attempts)).fetchone())
 
-    async def poll() -> None:
-        while not reached():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), BOUND)
+    await wait_until(reached, BOUND, what=f"{chat_id} {state}")
 
 
 async def wait_until_settled(config) -> None:
     """Until no outbox row is pending or being sent."""
-    async def poll() -> None:
-        while any(r[1] in ("pending", "sending") for r in outbox(config)):
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), BOUND)
+    await wait_until(lambda: not any(r[1] in ("pending", "sending") for r in outbox(config)),
+                     BOUND, what="a settled outbox")
 
 
 # a) per-chat flood limits

@@ -12,17 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.telegram_harness import TOKEN, fake_api
+from tests.fakes.telegram_harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 ADA = 1001
 EXIT_WITHIN = 10.0
-
-
-@pytest.fixture
-async def api():
-    async with fake_api() as api:
-        yield api
 
 
 def write_config(tmp_path: Path, base_url: str) -> Path:

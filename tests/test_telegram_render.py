@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.adapters.telegram_render import MAX_TEXT, render, utf16_len
+from bot.adapters.telegram.render import MAX_TEXT, render, utf16_len
 from bot.core import Bold, Button, Italic, Link, Moment, Plain, Reply
 from tests.fakes.telegram_api import check_text, parse_html
 

@@ -12,7 +12,9 @@ from telegram.ext._utils import networkloop
 from bot.config import Telegram
 from bot.core import Bold, Button, Reply
 from bot.delivery import Outcome
-from tests.fakes.telegram_harness import BOUND, TOKEN, fake_api, running
+from tests.fakes.telegram_api import chat_json
+from tests.fakes.telegram_harness import BOUND, TOKEN, running
+from tests.support.waiting import wait_until
 
 ADA = 1001
 BOB = 1002
@@ -20,11 +22,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 
 @pytest.fixture
-async def api():
-    async with fake_api() as api:
-        api.chats[ADA] = {"id": ADA, "type": "private", "first_name": "Ada"}
-        api.chats[BOB] = {"id": BOB, "type": "private", "first_name": "Bob"}
-        yield api
+def api(api):
+    """Ada and Bob have started the bot, so it may write to them first."""
+    api.chats[ADA] = chat_json(ADA)
+    api.chats[BOB] = chat_json(BOB, first_name="Bob")
+    return api
 
 
 @pytest.fixture
@@ -164,8 +166,8 @@ async def test_a_429_halt_holds_for_concurrent_senders_to_that_chat(adapter, api
     reply = Reply.of("hello")
     first = asyncio.create_task(adapter.sending.deliver(str(ADA), reply, patient=True))
     await api.wait_for(lambda: len(sends(api)) == 1 and sends(api)[0].status == 429, BOUND)
-    while not adapter.sending.halted_for(str(ADA)):  # until the 429 has reached the adapter
-        await asyncio.sleep(0.005)
+    # Until the 429 has reached the adapter.
+    await wait_until(lambda: adapter.sending.halted_for(str(ADA)), BOUND, every=0.005)
     others = [adapter.sending.deliver(str(ADA), reply, patient=True) for _ in range(3)]
     results = await asyncio.wait_for(asyncio.gather(first, *others), BOUND)
     assert all(r.ok for r in results)

@@ -40,8 +40,8 @@ import asyncio
 import functools
 import hashlib
 import itertools
-import math
 import json
+import math
 import re
 import time
 from contextlib import asynccontextmanager
@@ -876,11 +876,22 @@ def with_fake(config: Any, fake: FakeDiscord, *, guilds: bool = True) -> Any:
         guild_ids=(int(fake.guild_id),) if guilds else ())})
 
 
+async def answer(fake: FakeDiscord, interaction: Interaction, count: int = 1
+                 ) -> list[dict[str, Any]]:
+    """The messages answering an interaction, once there are `count` of them."""
+    await fake.until(lambda: fake.answered(interaction, count))
+    return fake.messages_of(interaction)
+
+
+def text(messages: list[dict[str, Any]]) -> str:
+    return "\n\n".join(m["content"] for m in messages)
+
+
 @asynccontextmanager
 async def running(config: Any, clock: Any, fake: FakeDiscord,
                   token: str | None = None) -> AsyncIterator[Any]:
     """A started DiscordAdapter (and its own Bot and database connection); stopped after."""
-    from bot.adapters.discord_adapter import DiscordAdapter
+    from bot.adapters.discord import DiscordAdapter
     from bot.app import open_bot
 
     async with open_bot(config, clock) as bot:
@@ -903,6 +914,13 @@ def bounded(seconds: float) -> Callable[[Callable[..., Awaitable[None]]],
         return run
 
     return wrap
+
+
+@pytest.fixture
+def dconfig(config: Any, fake: FakeDiscord) -> Any:
+    """The test's config pointed at the `fake` Discord. (Each Discord test module starts its
+    own `adapter` from it: that fixture name is the Telegram harness's in this plugin set.)"""
+    return with_fake(config, fake)
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Running the real Telegram adapter (real PTB) against the fake Bot API, for tier-3 tests."""
+"""Running the real Telegram adapter (real PTB) against the fake Bot API, for tier-3 tests: the
+`api` fixture (the fake), the `adapter` fixture (the adapter running against it) and the
+`client` fixture (a bare python-telegram-bot client of the fake)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
+from telegram import Bot as PTBBot
 
-from bot.adapters.telegram_adapter import TelegramAdapter
+from bot.adapters.telegram import TelegramAdapter
 from bot.registry import Bot
 
 from .telegram_api import FakeBot, FakeTelegram
@@ -48,6 +51,21 @@ async def running(bot: Bot, token: str = TOKEN, **options) -> AsyncIterator[Tele
         yield adapter
     finally:
         await asyncio.wait_for(adapter.stop(), BOUND)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBot]:
+    """The fake Bot API for one test. A module whose bot writes first to people who never wrote
+    to it overrides this to add their chats (`api.chats`), as if they had started the bot."""
+    async with fake_api() as api:
+        yield api
+
+
+@pytest.fixture
+async def client(api: FakeBot) -> AsyncIterator[PTBBot]:
+    """A bare python-telegram-bot client of `api`, for tests of what the fake itself answers."""
+    async with PTBBot(TOKEN, base_url=api.base_url) as client:
+        yield client
 
 
 @pytest.fixture

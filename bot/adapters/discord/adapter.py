@@ -3,9 +3,9 @@
 app.py constructs DiscordAdapter(bot, token, stop), awaits start() (which returns once the
 gateway session is live, or after a bounded wait), and on SIGTERM awaits stop(). The client runs
 as a task, the way discord.py means it to be embedded: `async with client: await
-client.start(token)`. Interactions are handled in discord_interactions.py and answered in
-discord_replies.py; slash commands are built and synced in discord_commands.py; replies are
-rendered in discord_render.py (text) and discord_views.py (buttons, modals).
+client.start(token)`. Interactions are handled in interactions.py and answered in replies.py;
+slash commands are built and synced in commands.py; replies are rendered in render.py (text)
+and views.py (buttons, modals).
 
 Discord facts this module leans on:
 - no privileged intents: slash commands, buttons and modals arrive without them, and the
@@ -27,13 +27,13 @@ import discord.gateway
 import discord.http
 import yarl
 
-from ..core import Reply
-from ..delivery import DMS_CLOSED, DeliveryResult, Outcome
-from ..registry import Bot
-from . import discord_commands
-from .discord_interactions import InteractionHandler
-from .discord_render import measure, render_reply
-from .discord_views import CoreButton, build_view
+from ...core import Reply
+from ...delivery import DMS_CLOSED, DeliveryResult, Outcome
+from ...registry import Bot
+from . import commands
+from .interactions import InteractionHandler
+from .render import measure, render_reply
+from .views import CoreButton, build_view
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class CampaignClient(discord.Client):
             guild_ready_timeout=GUILD_READY_TIMEOUT,
         )
         self.adapter = adapter
-        self.tree = discord_commands.CommandTree(self)
+        self.tree = commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
         await self.adapter.setup(self)
@@ -86,7 +86,7 @@ class CampaignClient(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Modal submits are answered from their custom_id, not from a Modal kept in memory
-        # (see discord_views.build_modal). Commands go through the tree, buttons through
+        # (see views.build_modal). Commands go through the tree, buttons through
         # CoreButton.
         if interaction.type is discord.InteractionType.modal_submit:
             await self.adapter.on_modal_submit(interaction)
@@ -169,10 +169,10 @@ class DiscordAdapter(InteractionHandler):
         """Once per login (setup_hook), before the gateway connects."""
         self.setups += 1
         client.add_dynamic_items(CoreButton)
-        for command in discord_commands.build_commands(self.bot):
+        for command in commands.build_commands(self.bot):
             client.tree.add_command(command)
         try:
-            self.synced = await discord_commands.sync(client, client.tree, self.bot)
+            self.synced = await commands.sync(client, client.tree, self.bot)
         except (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # The commands already known to Discord keep working; the next start tries again
             # (the hash is saved only after a sync succeeded).
@@ -269,7 +269,7 @@ class DiscordAdapter(InteractionHandler):
         if exc.code in GONE_CODES and to_user:
             # Pause, never retry: 403s count toward Discord's limit of 10,000 invalid requests
             # in 10 minutes. The reason is the pause reason: at their next interaction the
-            # person hears why (discord_interactions.pause_notice), and the announcement
+            # person hears why (interactions.pause_notice), and the announcement
             # report counts them as "DMs closed".
             await self.bot.store.set_subscription_active(PLATFORM, chat_id, False,
                                                          reason=DMS_CLOSED)

@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 from discord.utils import escape_markdown, escape_mentions
 
-from ..core import Bold, Button, Form, Italic, Link, Moment, Plain, Reply, Span
+from ...core import Bold, Button, Form, Italic, Link, Moment, Plain, Reply, Span
 
 CONTENT_LIMIT = 2000
 ROWS, PER_ROW, LABEL_LIMIT, CUSTOM_ID_LIMIT = 5, 5, 80, 100

@@ -24,8 +24,8 @@ from typing import Callable
 import aiohttp
 import discord
 
-from ..core import Incoming
-from ..registry import Bot
+from ...core import Incoming
+from ...registry import Bot
 
 log = logging.getLogger(__name__)
 

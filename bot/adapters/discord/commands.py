@@ -12,16 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 import discord
 from discord import app_commands
 
-from ..core import ChatRef
-from ..registry import APOLOGY, Bot
-
-if TYPE_CHECKING:
-    from .discord_adapter import DiscordAdapter
+from ...core import ChatRef
+from ...registry import APOLOGY, Bot
+from .sink import sink_of
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +31,9 @@ GLOBAL = "global"
 Callback = Callable[..., Any]
 
 
-def _adapter(interaction: discord.Interaction) -> DiscordAdapter:
-    return interaction.client.adapter  # type: ignore[attr-defined]
-
-
 def _plain(name: str) -> Callback:
     async def callback(interaction: discord.Interaction) -> None:
-        await _adapter(interaction).on_command(interaction, name)
+        await sink_of(interaction).on_command(interaction, name)
 
     return callback
 
@@ -47,7 +41,7 @@ def _plain(name: str) -> Callback:
 def _topic(name: str) -> Callback:
     @app_commands.describe(topic="Open one thing directly, e.g. sign or rsvp")
     async def callback(interaction: discord.Interaction, topic: Optional[str] = None) -> None:
-        await _adapter(interaction).on_command(interaction, name, args=topic or "")
+        await sink_of(interaction).on_command(interaction, name, args=topic or "")
 
     return callback
 
@@ -60,7 +54,7 @@ def _settings(name: str) -> Callback:
                        key: Optional[Literal["timezone", "time"]] = None,
                        value: Optional[str] = None) -> None:
         args = " ".join(part for part in (key, value) if part)
-        await _adapter(interaction).on_command(interaction, name, args=args)
+        await sink_of(interaction).on_command(interaction, name, args=args)
 
     return callback
 
@@ -74,7 +68,7 @@ def _channel(name: str) -> Callback:
                                    "(needs Manage Server); leave it out for your own DMs")
     async def callback(interaction: discord.Interaction,
                        channel: Optional[discord.TextChannel] = None) -> None:
-        adapter = _adapter(interaction)
+        adapter = sink_of(interaction)
         if channel is None:  # the person's own subscription: their business only
             await adapter.on_command(interaction, name, personal=True)
             return
@@ -94,7 +88,7 @@ class CommandTree(app_commands.CommandTree):
         if isinstance(error, app_commands.CommandNotFound):
             # Still listed in someone's client (a command removed since, a sync that failed):
             # the core answers that it does not know it.
-            await _adapter(interaction).on_command(interaction, error.name)
+            await sink_of(interaction).on_command(interaction, error.name)
             return
         log.error("slash command /%s failed: %s", getattr(interaction.command, "name", "?"),
                   type(error).__name__)

@@ -19,9 +19,9 @@ from typing import Any, Awaitable, Callable
 
 import discord
 
-from ..core import Button, Form, FormRequest, Outgoing, Reply
-from .discord_render import Message, modal_spec, render_reply
-from .discord_views import MODAL_PREFIX, OPEN_FORM, build_modal, build_view
+from ...core import Button, Form, FormRequest, Outgoing, Reply
+from .render import Message, modal_spec, render_reply
+from .views import MODAL_PREFIX, OPEN_FORM, build_modal, build_view
 
 log = logging.getLogger(__name__)
 

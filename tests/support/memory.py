@@ -5,8 +5,8 @@ reads like a conversation: `await chat.send("/sign")`, `await chat.press("Sign")
 
 from __future__ import annotations
 
-from ..core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
-from ..registry import Bot
+from bot.core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
+from bot.registry import Bot
 
 
 class MemoryChat:

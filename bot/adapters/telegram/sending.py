@@ -38,10 +38,10 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from ..core import Reply
-from ..delivery import DeliveryResult, Outcome
-from ..logs import RedactTokens
-from .telegram_render import render
+from ...core import Reply
+from ...delivery import DeliveryResult, Outcome
+from ...logs import RedactTokens
+from .render import render
 
 log = logging.getLogger(__name__)
 

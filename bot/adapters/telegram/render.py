@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from ..core import Bold, Button, Italic, Link, Moment, Reply, Span
+from ...core import Bold, Button, Italic, Link, Moment, Reply, Span
 
 # Telegram: "1-4096 characters after entities parsing", counted in UTF-16 code units.
 MAX_TEXT = 4096

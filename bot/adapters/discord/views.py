@@ -13,7 +13,8 @@ from typing import Any
 
 import discord
 
-from .discord_render import ButtonSpec, ModalSpec, Rows
+from .render import ButtonSpec, ModalSpec, Rows
+from .sink import sink_of
 
 # Buttons the adapter adds itself, beside the core's own: open the modal of form <id>. "$" is
 # no core action name (those are Python-style words), so the two never meet.
@@ -35,8 +36,7 @@ class CoreButton(discord.ui.DynamicItem[discord.ui.Button], template=re.compile(
         return cls(match.string, getattr(item, "label", None) or "…")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        # The client is ours (discord_adapter.CampaignClient), which knows its adapter.
-        await interaction.client.adapter.on_button(interaction, self.custom_id)  # type: ignore
+        await sink_of(interaction).on_button(interaction, self.custom_id)
 
 
 def build_view(rows: Rows) -> discord.ui.View | None:

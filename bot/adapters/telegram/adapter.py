@@ -21,12 +21,12 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from ..core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
-from ..delivery import DeliveryResult, Outcome
-from ..registry import Bot
-from .telegram_render import plain
-from .telegram_sending import GuardedRequest, Sending, base_file_url, guard_logs
-from .telegram_updates import PLATFORM, PerUserOrder, sender
+from ...core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
+from ...delivery import DeliveryResult, Outcome
+from ...registry import Bot
+from .render import plain
+from .sending import GuardedRequest, Sending, base_file_url, guard_logs
+from .updates import PLATFORM, PerUserOrder, sender
 
 log = logging.getLogger(__name__)
 

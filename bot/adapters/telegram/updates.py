@@ -23,7 +23,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseUpdateProcessor
 
-from ..core import UserRef
+from ...core import UserRef
 
 log = logging.getLogger(__name__)
 

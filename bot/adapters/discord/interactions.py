@@ -1,5 +1,5 @@
-"""Slash commands, button presses and modal submits -> the core (discord_replies.py sends
-its answer).
+"""Slash commands, button presses and modal submits -> the core (replies.py sends its
+answer).
 
 Discord's rules that shape this module:
 - The first response to an interaction must reach Discord within 3 seconds, or the interaction
@@ -11,7 +11,7 @@ Discord's rules that shape this module:
   personal, and a public defer is never filled with something private.
 - A modal can only be the first response, so a form opens at once from a button, with no
   database work before it (a moderator form checks rights first: from memory, or a lookup
-  bounded by ack_budget when a DM carries no roles; see discord_roles.py).
+  bounded by ack_budget when a DM carries no roles; see roles.py).
 Everything personal is ephemeral in a server; in the bot's DMs nothing is (ephemeral DM
 messages vanish when the app reloads, and nobody else is there).
 """
@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from dataclasses import replace
 from typing import Any, Awaitable, Callable
 
 import discord
 
-from .. import forms
-from ..core import (
+from ... import forms
+from ...core import (
     Button,
     ChatRef,
     Form,
@@ -38,12 +37,13 @@ from ..core import (
     button_incoming,
     decode_button,
 )
-from ..delivery import DMS_CLOSED
-from ..registry import APOLOGY, REFUSED, Bot, log_failure
-from .discord_render import Message
-from .discord_replies import FormBuilder, open_modal, send_answer, send_messages
-from .discord_roles import RoleMemory
-from .discord_views import MODAL_PREFIX, OPEN_FORM, modal_values
+from ...delivery import DMS_CLOSED
+from ...registry import APOLOGY, REFUSED, Bot, log_failure
+from .modals import TypedMemory, has_problems
+from .render import Message
+from .replies import FormBuilder, open_modal, send_answer, send_messages
+from .roles import RoleMemory
+from .views import MODAL_PREFIX, OPEN_FORM, modal_values
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,6 @@ PLATFORM = "discord"
 # small request (interaction responses are outside the global rate limit), so defer early:
 # every press is acknowledged within about a second, and most get their answer directly.
 ACK_BUDGET = 0.8
-TYPED_KEPT = 500  # modals refilled after a validation problem (in memory only)
 
 TRY_AGAIN = "Try again"
 DMS_CLOSED_NOTICE = (
@@ -76,7 +75,7 @@ class InteractionHandler:
 
     def __init__(self) -> None:
         # What someone typed into a modal that had problems, to refill it when they reopen it.
-        self._typed: OrderedDict[tuple[str, str], dict[str, str]] = OrderedDict()
+        self.typed = TypedMemory()
         # Server roles, for moderators who act in the bot's DMs (which carry none).
         self.roles = RoleMemory()
 
@@ -85,8 +84,7 @@ class InteractionHandler:
         nor the roles remembered for the person."""
         if platform == PLATFORM:
             self.roles.forget(user_id)
-            for key in [k for k in self._typed if k[0] == user_id]:
-                del self._typed[key]
+            self.typed.forget(user_id)
 
     # Who and where --------------------------------------------------------------------------
 
@@ -184,13 +182,9 @@ class InteractionHandler:
             problems = (spec is not None and forms.allowed(ctx, spec)
                         and has_problems(spec.build(ctx), raw))
             out = await forms.submit_all(ctx, form_id, raw)
-            key = (user.id, form_id)
-            self._typed.pop(key, None)
+            self.typed.keep(user.id, form_id, raw if problems else None)
             if not problems:
                 return out
-            self._typed[key] = raw
-            while len(self._typed) > TYPED_KEPT:
-                self._typed.popitem(last=False)
             again = Button(TRY_AGAIN, OPEN_FORM, (form_id,))
             return [Reply(r.body, (*r.buttons, (again,)), True) if isinstance(r, Reply) else r
                     for r in out]
@@ -220,7 +214,7 @@ class InteractionHandler:
             await send_messages(interaction, [(Message(APOLOGY), visible)], personal=visible,
                                 in_place=False, deferred=False)
             return
-        typed = self._typed.get((str(interaction.user.id), form_id))
+        typed = self.typed.get(str(interaction.user.id), form_id)
         await open_modal(interaction, form, typed)
 
     # Answering ------------------------------------------------------------------------------
@@ -285,19 +279,3 @@ class InteractionHandler:
                 return None
 
         return build
-
-
-def has_problems(form: Form, raw: dict[str, str]) -> bool:
-    """Whether forms.submit_all will answer with problems: the same checks, run first, so the
-    problems reply (and only it) gets a button that reopens the modal."""
-    for field in form.fields:
-        if field.kind != "text":
-            continue
-        text = (raw.get(field.name) or "").strip()
-        if not text and not field.required:
-            continue
-        try:
-            forms.clean(field, text)
-        except ValueError:
-            return True
-    return False
