@@ -14,9 +14,9 @@ import logging
 from typing import Callable
 
 from .core import Button, Reply, reply_to_dict
-from .delivery import DMS_CLOSED, Sender
+from .dispatch import Dispatcher
 from .handlers.messages import announcement_reply, expiry, report_lines
-from .registry import Bot
+from .sender import DMS_CLOSED, Sender
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ UNFINISHED = ("pending", "sending")
 
 
 class AnnouncementRunner:
-    def __init__(self, bot: Bot, wake_workers: Callable[[], None] = lambda: None,
+    def __init__(self, bot: Dispatcher, wake_workers: Callable[[], None] = lambda: None,
                  every: float = EVERY):
         self.bot = bot
         self.wake_workers = wake_workers

@@ -1,4 +1,4 @@
-"""`Bot.handle` dispatches one Incoming to the routes the routers recorded (bot/routing.py).
+"""`Dispatcher.handle` dispatches one Incoming to the routes the routers recorded (bot/routing.py).
 
 Dispatch is the one place that checks moderator rights (on every call, server-side), turns a
 raised exception into a short apology, and drives forms as conversations for adapters that have
@@ -17,12 +17,21 @@ from . import forms
 from .config import Config
 from .core import Button, Clock, FormRequest, Incoming, Outgoing, Reply
 from .flood import FloodGuard
-from .routing import APOLOGY, REFUSED, STALE, Command, Context, FormSpec, Handler, Router, as_list
+from .routing import (
+    APOLOGY,
+    REFUSED,
+    STALE,
+    Announcer,
+    Command,
+    Context,
+    FormSpec,
+    Handler,
+    Router,
+    as_list,
+)
+from .sender import Sender
 from .storage import Storage
 from .text import is_ascii_digits
-
-# Adapters and tests still read these here; their home is bot/routing.py.
-__all__ = ["APOLOGY", "REFUSED", "STALE", "Bot", "Command", "Context", "Router", "log_failure"]
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +42,16 @@ GO_PRIVATE = "Let's do /{name} in a private chat, so nothing personal is shared 
 OPEN_PRIVATE = "Open a private chat"
 
 
-class Bot:
-    """Platform-neutral core: one per process, shared by every adapter."""
+class Dispatcher:
+    """Platform-neutral core: one per process, shared by every adapter. (aiogram's name for
+    the same part; `Bot` was taken by python-telegram-bot's client.)"""
+
+    # platform -> the adapter that can send there; app.py fills it as front ends start.
+    # Scheduled and broadcast messages go only to these platforms.
+    senders: dict[str, Sender]
+    # What /announce's Confirm wakes: the announcement runner, once the services started it
+    # (bot/services.py); None before that, and in the console, which runs no services.
+    announcer: Announcer | None
 
     def __init__(
         self,
@@ -50,9 +67,8 @@ class Bot:
         # platform -> function(command name) -> URL that opens a private chat running it
         # (Telegram: https://t.me/<bot>?start=<command>). Adapters register theirs at start.
         self.deep_links: dict[str, Callable[[str], str]] = {}
-        # platform -> the adapter that can send there (bot.delivery.Sender); app.py fills it as
-        # front ends start. Scheduled and broadcast messages go only to these platforms.
-        self.senders: dict[str, object] = {}
+        self.senders = {}
+        self.announcer = None
         # platform -> function(Reply) -> length as the platform counts it, for refusing an
         # announcement that would not fit (adapters register exact ones; see handlers/announce).
         self.measures: dict[str, Callable[[Reply], int]] = {}

@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from .announcements import AnnouncementRunner
+from .announcement_runner import AnnouncementRunner
+from .dispatch import Dispatcher
 from .housekeeping import Housekeeping
 from .outbox import OutboxWorker
 from .pacing import Pacing
-from .registry import Bot
-from .schedule import Scheduler
+from .scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
 
-def pacing_for(bot: Bot, platform: str) -> Pacing:
+def pacing_for(bot: Dispatcher, platform: str) -> Pacing:
     config = bot.config
     if platform == "telegram":
         # Telegram: ~30 messages/s overall, 1/s per chat, 20/min per group (ids start with -).
@@ -29,7 +29,7 @@ def pacing_for(bot: Bot, platform: str) -> Pacing:
 
 
 class DeliveryServices:
-    def __init__(self, bot: Bot):
+    def __init__(self, bot: Dispatcher):
         self.bot = bot
         self.stopping = asyncio.Event()
         self.runner = AnnouncementRunner(bot, self._wake_workers)

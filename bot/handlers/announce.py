@@ -2,7 +2,7 @@
 
 Compose (the text after the command, or a form: the next message on Telegram, a modal on
 Discord) -> preview as it will arrive, with each platform's length checked -> audience ->
-when -> Confirm or Cancel. Sending is the announcement runner's job (bot/announcements.py).
+when -> Confirm or Cancel. Sending is the announcement runner's job (bot/announcement_runner.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from ..config import Config
 from ..core import Bold, Button, Field, Form, FormRequest, Plain, Reply
-from ..delivery import DMS_CLOSED
 from ..routing import STALE, Context, Router
+from ..sender import DMS_CLOSED
 from ..storage import Announcement
 from ..text import is_ascii_digits, shorten
 from ..timefmt import moment, plural
@@ -191,7 +191,7 @@ async def pressed(ctx: Context):
     if a is None or len(payload) < 2:
         return Reply.of(STALE, private=True)
     step, value = payload[1], payload[2] if len(payload) > 2 else None
-    # Who may press, before any branch (and not only in the registry: the handler stands on
+    # Who may press, before any branch (and not only in the dispatcher: the handler stands on
     # its own). Cancel: any moderator (the author among them), so another can stop a mistake;
     # every other step: only the author, while still a moderator. Supporters never.
     moderator = ctx.bot.is_moderator(ctx.incoming)
@@ -258,9 +258,8 @@ async def confirm(ctx: Context, a: Announcement) -> Reply:
     if not await store.update_announcement(a.id, expect=("draft",), status="queued",
                                            expires_at=expires):
         return Reply.of(STALE, private=True)
-    runner = getattr(ctx.bot, "announcer", None)
-    if runner is not None:
-        runner.wake()
+    if ctx.bot.announcer is not None:  # None in the console: no runner there
+        ctx.bot.announcer.wake()
     return Reply.of(QUEUED if busy else STARTING, " ", told, private=True)
 
 

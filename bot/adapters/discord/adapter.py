@@ -28,8 +28,8 @@ import discord.http
 import yarl
 
 from ...core import Reply
-from ...delivery import DMS_CLOSED, DeliveryResult, Outcome
-from ...registry import Bot
+from ...dispatch import Dispatcher
+from ...sender import DMS_CLOSED, DeliveryResult, Outcome
 from . import commands
 from .interactions import InteractionHandler
 from .render import measure, render_reply
@@ -95,7 +95,7 @@ class CampaignClient(discord.Client):
 class DiscordAdapter(InteractionHandler):
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, token: str, stop: asyncio.Event) -> None:
+    def __init__(self, bot: Dispatcher, token: str, stop: asyncio.Event) -> None:
         super().__init__()
         self.bot, self._token, self._stop = bot, token, stop
         bot.forget_hooks.append(self.forget_typed)

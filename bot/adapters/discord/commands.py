@@ -1,7 +1,7 @@
-"""Slash commands built from the registry, and syncing them only when they changed.
+"""Slash commands built from the dispatcher's commands, and syncing them only when they changed.
 
 Names and one-line descriptions come from the handlers. Commands that take an argument get
-options here, since the registry only knows "the text after the command"; each option's value
+options here, since the dispatcher only knows "the text after the command"; each option's value
 is handed to the core as that text. Moderator commands carry default_member_permissions
 (Manage Server) as a hint only: server admins can change who sees a command in Server Settings >
 Integrations, so the core re-checks [moderators] on every call.
@@ -18,7 +18,8 @@ import discord
 from discord import app_commands
 
 from ...core import ChatRef
-from ...registry import APOLOGY, Bot
+from ...dispatch import Dispatcher
+from ...routing import APOLOGY
 from .sink import sink_of
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build_commands(bot: Bot) -> list[app_commands.Command]:
+def build_commands(bot: Dispatcher) -> list[app_commands.Command]:
     everywhere = app_commands.AppCommandContext(guild=True, dm_channel=True)
     servers_only = app_commands.AppCommandContext(guild=True)
     installs = app_commands.AppInstallationType(guild=True)
@@ -145,7 +146,7 @@ def digest(application_id: int | None, commands: list[dict[str, Any]],
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-async def sync(client: discord.Client, tree: app_commands.CommandTree, bot: Bot) -> bool:
+async def sync(client: discord.Client, tree: app_commands.CommandTree, bot: Dispatcher) -> bool:
     """Overwrite the commands at Discord if they (or where they go) changed since the last
     sync; True if it synced. Discord rate-limits command updates, and a bulk overwrite on every
     restart would also reset the command list in every client for nothing."""

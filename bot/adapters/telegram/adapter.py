@@ -1,6 +1,6 @@
 """Telegram front end on python-telegram-bot: updates in, the core's replies out.
 
-No campaign logic here: messages become `Incoming` values, `Bot.handle` answers, and the
+No campaign logic here: messages become `Incoming` values, `Dispatcher.handle` answers, and the
 replies are rendered as Telegram HTML with inline keyboards. app.py owns the event loop and the
 signals, so PTB runs the way its docs describe for running next to other asyncio code:
 initialize/start/start_polling, and the reverse to stop (never run_polling, which would own
@@ -22,8 +22,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from ...core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
-from ...delivery import DeliveryResult, Outcome
-from ...registry import Bot
+from ...dispatch import Dispatcher
+from ...sender import DeliveryResult, Outcome
 from .render import plain
 from .sending import GuardedRequest, Sending, base_file_url, guard_logs
 from .updates import PLATFORM, PerUserOrder, sender
@@ -45,7 +45,7 @@ class TelegramAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, token: str, stop: asyncio.Event, *, concurrency: int = 32,
+    def __init__(self, bot: Dispatcher, token: str, stop: asyncio.Event, *, concurrency: int = 32,
                  poll_timeout: float = 10.0, read_timeout: float = 5.0, retries: int = 3,
                  backoff: float = 0.5) -> None:
         self.bot, self._token, self._stop = bot, token, stop

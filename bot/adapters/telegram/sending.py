@@ -39,8 +39,8 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from ...core import Reply
-from ...delivery import DeliveryResult, Outcome
 from ...logs import RedactTokens
+from ...sender import DeliveryResult, Outcome
 from .render import render
 
 log = logging.getLogger(__name__)
