@@ -13,7 +13,9 @@ import sys
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Protocol, TextIO
 
+from .adapters.console import CAPABILITIES as CONSOLE
 from .adapters.console import run_console
+from .capabilities import Capabilities
 from .config import Config
 from .core import Clock, SystemClock
 from .dispatch import Dispatcher
@@ -40,12 +42,15 @@ async def open_bot(config: Config, clock: Clock | None = None,
         # the console runs no housekeeping, so purge once here as well.
         store.forms_expire_before = lambda: clock.now() - STALE_FORMS
         await store.purge_form_sessions(clock.now() - STALE_FORMS)
-        yield Dispatcher(config, store, clock, ROUTERS, local_moderator=local_moderator)
+        yield Dispatcher(config, store, clock, ROUTERS, capabilities=known_capabilities(),
+                         local_moderator=local_moderator)
     finally:
         await store.close()
 
 
-FRONT_ENDS = {  # platform -> (token variable, package, class)
+# platform -> (token variable, package, class). Each package's `capabilities` module declares
+# what the platform can do (CAPABILITIES) without importing its library.
+FRONT_ENDS = {
     "telegram": ("TELEGRAM_BOT_TOKEN", "bot.adapters.telegram", "TelegramAdapter"),
     "discord": ("DISCORD_BOT_TOKEN", "bot.adapters.discord", "DiscordAdapter"),
 }
@@ -61,6 +66,14 @@ class FrontEnd(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+def known_capabilities() -> list[Capabilities]:
+    """Every platform's declaration, connected or not: /announce checks a draft against each
+    platform's limit even when none is connected (the console)."""
+    declared = [importlib.import_module(f"{package}.capabilities").CAPABILITIES
+                for _, package, _ in FRONT_ENDS.values()]
+    return [*declared, CONSOLE]
 
 
 def tokens() -> dict[str, str]:

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable, Iterable
 
 from . import forms
+from .capabilities import Capabilities
 from .config import Config
 from .core import Button, Clock, FormRequest, Incoming, Outgoing, Reply
 from .flood import FloodGuard
@@ -31,7 +32,6 @@ from .routing import (
 )
 from .sender import Sender
 from .storage import Storage
-from .text import is_ascii_digits
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +60,21 @@ class Dispatcher:
         clock: Clock,
         routers: Iterable[Router],
         *,
+        capabilities: Iterable[Capabilities] = (),
         local_moderator: bool = False,
     ) -> None:
         self.config, self.store, self.clock = config, store, clock
-        self.local_moderator = local_moderator  # the console operator, who owns the database
+        # platform -> what it can do and how it counts, as its adapter declares it (app.py
+        # registers every platform it knows; an adapter may refine its own when it starts).
+        self.capabilities = {c.platform: c for c in capabilities}
+        # Whether the person at a local front end (the console: the operator, who owns the
+        # database) is a moderator; set by `console --moderator`.
+        self.local_moderator = local_moderator
         # platform -> function(command name) -> URL that opens a private chat running it
         # (Telegram: https://t.me/<bot>?start=<command>). Adapters register theirs at start.
         self.deep_links: dict[str, Callable[[str], str]] = {}
         self.senders = {}
         self.announcer = None
-        # platform -> function(Reply) -> length as the platform counts it, for refusing an
-        # announcement that would not fit (adapters register exact ones; see handlers/announce).
-        self.measures: dict[str, Callable[[Reply], int]] = {}
         # Called as hook(platform, user_id) after /forget erased a person's rows: whatever an
         # adapter keeps about people outside the database (say, what they typed into a form
         # it refills) registers here and forgets it too.
@@ -100,19 +103,18 @@ class Dispatcher:
         return Context(incoming, self.store, self.config, self.clock.now(), self)
 
     def is_moderator(self, incoming: Incoming) -> bool:
-        mods, user = self.config.moderators, incoming.user
-        if user.platform == "console":
-            return self.local_moderator
-        if not is_ascii_digits(user.id):  # not "٤٢" or "4²"
+        """Asked on every call: the platform's adapter says how its people are recognised
+        (Capabilities.moderator); a platform nobody declared has no moderators."""
+        known = self.capabilities.get(incoming.user.platform)
+        if known is None:
             return False
-        if user.platform == "telegram":
-            return int(user.id) in mods.telegram_user_ids
-        if user.platform == "discord":
-            return int(user.id) in mods.discord_user_ids or any(
-                is_ascii_digits(r) and int(r) in mods.discord_role_ids
-                for r in incoming.role_ids
-            )
-        return False
+        if known.local:
+            return self.local_moderator
+        return known.moderator(incoming, self.config.moderators)
+
+    def _is_local(self, incoming: Incoming) -> bool:
+        known = self.capabilities.get(incoming.user.platform)
+        return known is not None and known.local
 
     async def forget(self, platform: str, user_id: str) -> dict[str, int]:
         """Erase everything held about one person: their rows, then what adapters keep."""
@@ -136,7 +138,8 @@ class Dispatcher:
         commands may run there; otherwise they are sent to a private chat."""
         # Someone flooding the bot is slowed before anything is read or written for them.
         slowed = self.flood.answer(incoming, self.clock.now(), answer_every=ephemeral,
-                                   moderator=self.is_moderator(incoming))
+                                   moderator=self.is_moderator(incoming),
+                                   exempt=self._is_local(incoming))
         if slowed is not None:
             return list(slowed)
         ctx = self.context(incoming)

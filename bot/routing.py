@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from .capabilities import Capabilities
 from .config import Config
 from .core import Form, Incoming, Outgoing, Reply
 from .sender import Sender
@@ -44,8 +45,9 @@ class DispatcherView(Protocol):
     # platform -> the adapter that can send there; see Dispatcher.senders.
     senders: dict[str, Sender]
     announcer: Announcer | None
-    # platform -> function(Reply) -> length as the platform counts it (handlers/announce).
-    measures: dict[str, Callable[[Reply], int]]
+    # platform -> what it can do and how it counts (bot/capabilities.py): a handler asks
+    # these, never names a platform.
+    capabilities: dict[str, Capabilities]
 
     def is_moderator(self, incoming: Incoming) -> bool: ...
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from .announcement_runner import AnnouncementRunner
+from .capabilities import Capabilities
 from .dispatch import Dispatcher
 from .housekeeping import Housekeeping
 from .outbox import OutboxWorker
@@ -17,15 +18,9 @@ log = logging.getLogger(__name__)
 
 
 def pacing_for(bot: Dispatcher, platform: str) -> Pacing:
-    config = bot.config
-    if platform == "telegram":
-        # Telegram: ~30 messages/s overall, 1/s per chat, 20/min per group (ids start with -).
-        return Pacing(rate=config.telegram.broadcast_rate, per_chat_interval=1.0,
-                      group_per_minute=20, is_group=lambda chat_id: chat_id.startswith("-"))
-    if platform == "discord":
-        return Pacing(rate=config.discord.broadcast_rate,
-                      invalid_budget=config.discord.invalid_request_budget)
-    return Pacing(rate=5)
+    """How fast the outbox may send there, as the platform's adapter declares it."""
+    known = bot.capabilities.get(platform, Capabilities(platform))
+    return known.pacing(bot.config)
 
 
 class DeliveryServices:

@@ -168,7 +168,6 @@ def platform_strings(name: str) -> list[str]:
             and id(node) not in docstrings and PLATFORM_WORD.search(node.value)]
 
 
-@pytest.mark.xfail(strict=True, reason="item 4: capabilities")
 def test_handlers_never_name_a_platform():
     found = [s for name in handler_modules() for s in platform_strings(name)]
     assert not found, found

@@ -11,10 +11,14 @@ import sys
 import threading
 from typing import TextIO
 
+from ..capabilities import Capabilities
 from ..core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
 from ..dispatch import Dispatcher
 
 PLATFORM = "console"
+# One person at the machine that runs the bot: no message limit, forms as conversations, and
+# moderator rights from how the console was started (`console --moderator`), not the config.
+CAPABILITIES = Capabilities(PLATFORM, local=True)
 BANNER = "Console chat as {name}. Type /help to begin; Ctrl-D (end of input) quits."
 
 

@@ -31,13 +31,13 @@ from ...core import Reply
 from ...dispatch import Dispatcher
 from ...sender import DMS_CLOSED, DeliveryResult, Outcome
 from . import commands
+from .capabilities import CAPABILITIES, PLATFORM
 from .interactions import InteractionHandler
 from .render import measure, render_reply
 from .views import CoreButton, build_view
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
 START_TIMEOUT = 30.0  # seconds start() waits for the gateway before returning anyway
 READY_WAIT = 10.0  # seconds deliver() waits for the channel cache right after a start
 # discord.py's wait after the last GUILD_CREATE before on_ready (its default); tests shorten it.
@@ -117,7 +117,8 @@ class DiscordAdapter(InteractionHandler):
         # or a test server. One Discord endpoint per process.
         discord.http.Route.BASE = settings.api_base_url.rstrip("/")
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-        self.bot.measures[PLATFORM] = measure  # /announce refuses what would not fit here
+        # /announce refuses what would not fit here, counted exactly as Discord will.
+        self.bot.capabilities[PLATFORM] = replace(CAPABILITIES, measure=measure)
         self.client = CampaignClient(self)
         self._task = asyncio.create_task(self._run(), name="discord-client")
         connected = asyncio.create_task(self.connected.wait())

@@ -20,11 +20,11 @@ from discord import app_commands
 from ...core import ChatRef
 from ...dispatch import Dispatcher
 from ...routing import APOLOGY
+from .capabilities import PLATFORM
 from .sink import sink_of
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
 DESCRIPTION_LIMIT = 100
 HASH_KEY, TARGETS_KEY = "commands_hash", "commands_targets"
 GLOBAL = "global"

@@ -40,6 +40,7 @@ from ...core import (
 from ...dispatch import Dispatcher, log_failure
 from ...routing import APOLOGY, REFUSED
 from ...sender import DMS_CLOSED
+from .capabilities import CAPABILITIES, PLATFORM
 from .modals import TypedMemory, has_problems
 from .render import Message
 from .replies import FormBuilder, open_modal, send_answer, send_messages
@@ -48,7 +49,6 @@ from .views import MODAL_PREFIX, OPEN_FORM, modal_values
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
 # Seconds of work before deferring. Discord's 3 s run from when it sent the event, so the
 # gateway, our event loop and the response's own round trip come out of them too; and under a
 # burst (200 people pressing at once) the database queue is what is slow. Deferring costs one
@@ -229,7 +229,8 @@ class InteractionHandler:
             if work is not None:
                 out = await work(checked)
             else:
-                out = await self.bot.handle(checked, modal=True, ephemeral=True)
+                out = await self.bot.handle(checked, modal=CAPABILITIES.modals,
+                                            ephemeral=CAPABILITIES.ephemeral)
             # After the answer: it must not take the place of an updated message or of the
             # deferred "thinking…" one.
             return list(out) + ([notice] if notice else [])

@@ -22,8 +22,9 @@ from typing import Iterable, Sequence
 from discord.utils import escape_markdown, escape_mentions
 
 from ...core import Bold, Button, Form, Italic, Link, Moment, Plain, Reply, Span
+from .capabilities import MAX_TEXT
 
-CONTENT_LIMIT = 2000
+CONTENT_LIMIT = MAX_TEXT
 ROWS, PER_ROW, LABEL_LIMIT, CUSTOM_ID_LIMIT = 5, 5, 80, 100
 TITLE_LIMIT, INPUT_LABEL_LIMIT, PLACEHOLDER_LIMIT, INPUT_VALUE_LIMIT = 45, 45, 100, 4000
 PARAGRAPH_FROM = 200  # characters: a longer field gets a multi-line text box
