@@ -30,6 +30,7 @@ import yarl
 from ...core import Reply
 from ...dispatch import Dispatcher
 from ...sender import DMS_CLOSED, DeliveryResult, Outcome
+from ...text import is_ascii_digits
 from . import commands
 from .capabilities import CAPABILITIES, PLATFORM
 from .interactions import InteractionHandler
@@ -195,7 +196,7 @@ class DiscordAdapter(InteractionHandler):
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
         """Replace the text and buttons of a message sent by deliver() (a progress message).
         Only the first 2000 characters' worth fits: an edit cannot add messages."""
-        if not (message_id.isascii() and message_id.isdecimal()):
+        if not is_ascii_digits(message_id):
             return DeliveryResult(Outcome.PERMANENT, reason="bad_message_id")
         return await self._send(chat_id, reply, int(message_id))
 
@@ -204,7 +205,7 @@ class DiscordAdapter(InteractionHandler):
         client = self.client
         if client is None or client.is_closed():
             return DeliveryResult(Outcome.RETRY, reason="not_connected")
-        if not (chat_id.isascii() and chat_id.isdecimal()):
+        if not is_ascii_digits(chat_id):
             return DeliveryResult(Outcome.PERMANENT, reason="bad_chat_id")
         channel = client.get_channel(int(chat_id))
         if channel is None and not client.is_ready():  # just started: the cache may be filling

@@ -12,14 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Optional
 
 import discord
 from discord import app_commands
 
 from ...core import ChatRef
 from ...dispatch import Dispatcher
+from ...handlers import SETTINGS_CHOICES
 from ...routing import APOLOGY
+from ...text import shorten
 from .capabilities import PLATFORM
 from .sink import sink_of
 
@@ -48,11 +50,15 @@ def _topic(name: str) -> Callback:
 
 
 def _settings(name: str) -> Callback:
-    # The words /settings understands (bot/handlers/prompts.py KEYS); a test keeps them in step.
+    # The choices are the handlers' one list of settings words (SETTINGS_CHOICES), each shown
+    # as itself: the option Discord had when they were written here as a Literal. `key` stays
+    # a plain str, so its value reaches the core as typed, as a Literal's did (a Choice[str]
+    # would refuse a value outside the list before the core could answer it).
     @app_commands.describe(key="What to change", value=(
         "The new value, e.g. Europe/London or 08:30 (leave it out to be asked)"))
-    async def callback(interaction: discord.Interaction,
-                       key: Optional[Literal["timezone", "time"]] = None,
+    @app_commands.choices(key=[app_commands.Choice(name=word, value=word)
+                               for word in SETTINGS_CHOICES])
+    async def callback(interaction: discord.Interaction, key: Optional[str] = None,
                        value: Optional[str] = None) -> None:
         args = " ".join(part for part in (key, value) if part)
         await sink_of(interaction).on_command(interaction, name, args=args)
@@ -108,11 +114,6 @@ OPTIONS: dict[str, Callable[[str], Callback]] = {
 }
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def build_commands(bot: Dispatcher) -> list[app_commands.Command]:
     everywhere = app_commands.AppCommandContext(guild=True, dm_channel=True)
     servers_only = app_commands.AppCommandContext(guild=True)
@@ -122,7 +123,8 @@ def build_commands(bot: Dispatcher) -> list[app_commands.Command]:
         factory = OPTIONS.get(command.name, _plain)
         slash = app_commands.Command(
             name=command.name,
-            description=_clip(command.description or command.name, DESCRIPTION_LIMIT),
+            description=shorten(" ".join((command.description or command.name).split()),
+                                DESCRIPTION_LIMIT),
             callback=factory(command.name),
             allowed_contexts=servers_only if command.moderator else everywhere,
             allowed_installs=installs,

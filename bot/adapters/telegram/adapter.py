@@ -24,6 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from ...core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
 from ...dispatch import Dispatcher
 from ...sender import DeliveryResult, Outcome
+from ...text import is_ascii_digits, shorten
 from .render import plain
 from .sending import GuardedRequest, Sending, base_file_url, guard_logs
 from .updates import PLATFORM, PerUserOrder, sender
@@ -201,7 +202,7 @@ class TelegramAdapter:
         text = message.text if message.text is not None else message.caption
         user, anonymous_admin = sender(message)
         where = ChatRef(PLATFORM, str(chat.id), is_direct=direct)
-        if direct and user.id.isdecimal() and int(user.id) in self._menu_pending:
+        if direct and is_ascii_digits(user.id) and int(user.id) in self._menu_pending:
             await self._set_moderator_menu(int(user.id))  # a moderator's first message: now
         parsed = parse_command(text, self.username) if text else None
         if parsed:
@@ -238,8 +239,7 @@ class TelegramAdapter:
             else:
                 shown = [r for r in replies if isinstance(r, Reply)]
                 alert = plain(shown[0].body).split("\n\n")[0].strip() if shown else ""
-                if len(alert) > MAX_ALERT:
-                    alert = alert[: MAX_ALERT - 1] + "…"
+                alert = shorten(alert, MAX_ALERT)
         finally:
             if answering is None:
                 await self._answer(query, alert or None)
@@ -267,7 +267,7 @@ class TelegramAdapter:
 
     async def _manages(self, chat_id: int, user: UserRef) -> bool:
         """The platform's word on whether `user` administers the chat (never the client's)."""
-        if not user.id.isdecimal():
+        if not is_ascii_digits(user.id):
             return False
         assert self._application is not None
         try:
