@@ -5,6 +5,7 @@ and the outbox's pacing, with one entry added to app.FRONT_ENDS and no change in
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 
 import pytest
 
@@ -95,7 +96,7 @@ async def test_the_outbox_paces_it_as_its_adapter_declares(bot, config):
     async with running(worker):
         await wait_until(lambda: len(adapter.sent) == 3)
     times = adapter.times("!room:example.org")
-    assert all(b - a >= PER_CHAT * 0.95 for a, b in zip(times, times[1:])), times
+    assert all(b - a >= PER_CHAT * 0.95 for a, b in pairwise(times)), times
     assert unfinished(bot.store.path, MATRIX) == 0
 
 

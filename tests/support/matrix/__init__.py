@@ -5,6 +5,7 @@ starts (app.FRONT_ENDS). It sends nowhere: it records, like FakeSender."""
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from bot.dispatch import Dispatcher
 from tests.support.senders import FakeSender
@@ -13,7 +14,7 @@ from .capabilities import PLATFORM
 
 
 class MatrixAdapter(FakeSender):
-    started: list[MatrixAdapter] = []  # every adapter app.py started, for the test to find
+    started: ClassVar[list[MatrixAdapter]] = []  # every one app.py started, for tests
 
     def __init__(self, bot: Dispatcher, token: str, stop: asyncio.Event) -> None:
         super().__init__(PLATFORM)
