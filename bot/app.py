@@ -1,4 +1,4 @@
-"""Wires config, storage, the handler registry and whichever front ends can run.
+"""Wires config, storage, the dispatcher and whichever front ends can run.
 
 Platform adapters (Telegram, Discord) plug in here; with no tokens set, the console runs."""
 
@@ -13,12 +13,14 @@ import sys
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Protocol, TextIO
 
+from .adapters.console import CAPABILITIES as CONSOLE
 from .adapters.console import run_console
+from .capabilities import Capabilities
 from .config import Config
 from .core import Clock, SystemClock
+from .dispatch import Dispatcher
 from .handlers import ROUTERS
 from .housekeeping import FORM_LIFETIME
-from .registry import Bot
 from .services import DeliveryServices
 from .storage import Storage
 
@@ -31,7 +33,7 @@ STALE_FORMS = FORM_LIFETIME  # unfinished forms hold personal data: don't keep t
 
 @asynccontextmanager
 async def open_bot(config: Config, clock: Clock | None = None,
-                   local_moderator: bool = False) -> AsyncIterator[Bot]:
+                   local_moderator: bool = False) -> AsyncIterator[Dispatcher]:
     """The core, with its database open; the database is closed on every way out."""
     clock = clock or SystemClock()
     store = await Storage.open(config.storage.path)
@@ -40,12 +42,15 @@ async def open_bot(config: Config, clock: Clock | None = None,
         # the console runs no housekeeping, so purge once here as well.
         store.forms_expire_before = lambda: clock.now() - STALE_FORMS
         await store.purge_form_sessions(clock.now() - STALE_FORMS)
-        yield Bot(config, store, clock, ROUTERS, local_moderator=local_moderator)
+        yield Dispatcher(config, store, clock, ROUTERS, capabilities=known_capabilities(),
+                         local_moderator=local_moderator)
     finally:
         await store.close()
 
 
-FRONT_ENDS = {  # platform -> (token variable, package, class)
+# platform -> (token variable, package, class). Each package's `capabilities` module declares
+# what the platform can do (CAPABILITIES) without importing its library.
+FRONT_ENDS = {
     "telegram": ("TELEGRAM_BOT_TOKEN", "bot.adapters.telegram", "TelegramAdapter"),
     "discord": ("DISCORD_BOT_TOKEN", "bot.adapters.discord", "DiscordAdapter"),
 }
@@ -63,6 +68,14 @@ class FrontEnd(Protocol):
     async def stop(self) -> None: ...
 
 
+def known_capabilities() -> list[Capabilities]:
+    """Every platform's declaration, connected or not: /announce checks a draft against each
+    platform's limit even when none is connected (the console)."""
+    declared = [importlib.import_module(f"{package}.capabilities").CAPABILITIES
+                for _, package, _ in FRONT_ENDS.values()]
+    return [*declared, CONSOLE]
+
+
 def tokens() -> dict[str, str]:
     """platform -> token, for each token set in the environment (the only place they live)."""
     found = {}
@@ -73,7 +86,7 @@ def tokens() -> dict[str, str]:
     return found
 
 
-def front_end(platform: str, bot: Bot, token: str, stop: asyncio.Event) -> FrontEnd:
+def front_end(platform: str, bot: Dispatcher, token: str, stop: asyncio.Event) -> FrontEnd:
     _, module, cls = FRONT_ENDS[platform]
     return getattr(importlib.import_module(module), cls)(bot, token, stop)
 

@@ -28,8 +28,6 @@ WINDOW = timedelta(minutes=1)
 # People counted at once: each costs ~200 bytes; beyond this the oldest window is dropped (that
 # person starts a fresh minute), so a flood from many accounts cannot grow memory without end.
 MAX_PEOPLE = 10_000
-# The operator at the console owns the database; there is no one to protect it from.
-EXEMPT_PLATFORMS = frozenset({"console"})
 
 SLOW_DOWN = ("You're going faster than I can keep up with, so I'll pause for a minute. "
              "Please try again then.")
@@ -76,12 +74,14 @@ class FloodGuard:
         return Verdict.NOTICE if window.count == limit + 1 else Verdict.DROP
 
     def answer(self, incoming: Incoming, now: datetime, *, moderator: bool,
-               answer_every: bool = False) -> list[Reply] | None:
+               answer_every: bool = False, exempt: bool = False) -> list[Reply] | None:
         """None: handle the event. Otherwise the whole answer to it: the notice the first time,
         then nothing; or the notice every time with `answer_every`, for adapters that must
-        answer each event (Discord shows "This interaction failed" otherwise)."""
+        answer each event (Discord shows "This interaction failed" otherwise). `exempt`: the
+        operator at a local front end (Capabilities.local: the console), who owns the database;
+        there is no one to protect it from."""
         user = incoming.user
-        if user.platform in EXEMPT_PLATFORMS:
+        if exempt:
             return None
         verdict = self.check((user.platform, user.id), now, moderator=moderator)
         if verdict is Verdict.GO:

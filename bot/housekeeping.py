@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .registry import Bot
+    from .dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ POLL = 60.0  # seconds between looks at the clock
 
 
 class Housekeeping:
-    def __init__(self, bot: Bot, every: timedelta = EVERY, poll: float = POLL):
+    def __init__(self, bot: Dispatcher, every: timedelta = EVERY, poll: float = POLL):
         self.bot = bot
         self.every, self.poll = every, poll
         self.sweeps = self.polls = 0  # for tests and for the log

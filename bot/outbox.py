@@ -22,10 +22,10 @@ from typing import Callable
 from aiolimiter import AsyncLimiter
 
 from .core import Reply, reply_from_dict, reply_to_dict
-from .delivery import DeliveryResult, Outcome, Sender
+from .dispatch import Dispatcher
 from .handlers.messages import RENDER, chat_paused_reply, render
 from .pacing import ChatPacer, Pacing
-from .registry import Bot
+from .sender import DeliveryResult, Outcome, Sender
 from .slots import zone_or
 from .storage import OutboxRow
 
@@ -37,7 +37,7 @@ INVALID_WINDOW = 600.0  # Discord counts invalid requests over 10 minutes
 CATCH_UP = 0.05  # seconds of sends the platform limiter may catch up on after a late wake-up
 
 
-async def render_message(bot: Bot, body: dict, platform: str, user_id: str | None
+async def render_message(bot: Dispatcher, body: dict, platform: str, user_id: str | None
                          ) -> Reply | None:
     """A stored body as it goes out now: a finished reply (announcements) as it is; a spec
     (prompts, reminders) rendered from the current config, in the recipient's own zone."""
@@ -52,7 +52,7 @@ async def render_message(bot: Bot, body: dict, platform: str, user_id: str | Non
 class OutboxWorker:
     def __init__(
         self,
-        bot: Bot,
+        bot: Dispatcher,
         sender: Sender,
         pacing: Pacing,
         *,

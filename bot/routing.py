@@ -1,10 +1,11 @@
 """What handlers, forms and the dispatcher share: the Context a handler is called with, the
 route records a Router collects, and the replies every route may give (STALE, REFUSED, APOLOGY).
 
-It sits below both the dispatcher (bot/registry.py) and forms (bot/forms.py), so neither has to
+It sits below both the dispatcher (bot/dispatch.py) and forms (bot/forms.py), so neither has to
 import the other to know these: forms is a router like any handler module, and the dispatcher
-imports it. A handler reaches the dispatcher only through `ctx.bot`, typed here as `Core`: the
-part of the dispatcher handlers may use, so this module never imports the dispatcher.
+imports it. A handler reaches the dispatcher only through `ctx.bot`, typed here as
+`DispatcherView`: the part of the dispatcher handlers may use, so this module never imports the
+dispatcher.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from .capabilities import Capabilities
 from .config import Config
 from .core import Form, Incoming, Outgoing, Reply
+from .sender import Sender
 from .storage import Storage
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
@@ -27,15 +30,24 @@ Result = Outgoing | list[Outgoing] | None
 Handler = Callable[["Context"], Awaitable[Result]]
 
 
-class Core(Protocol):
-    """The dispatcher as handlers and forms see it (bot.registry.Bot implements it)."""
+class Announcer(Protocol):
+    """What /announce's Confirm wakes (bot.announcement_runner.AnnouncementRunner): declared
+    here, so the dispatcher can hold one without importing the runner, which imports it."""
+
+    def wake(self) -> None: ...
+
+
+class DispatcherView(Protocol):
+    """The dispatcher as handlers and forms see it (bot.dispatch.Dispatcher implements it)."""
 
     commands: dict[str, Command]
     forms: dict[str, FormSpec]
-    # platform -> the adapter that can send there (bot.delivery.Sender); see Bot.senders.
-    senders: dict[str, object]
-    # platform -> function(Reply) -> length as the platform counts it (handlers/announce).
-    measures: dict[str, Callable[[Reply], int]]
+    # platform -> the adapter that can send there; see Dispatcher.senders.
+    senders: dict[str, Sender]
+    announcer: Announcer | None
+    # platform -> what it can do and how it counts (bot/capabilities.py): a handler asks
+    # these, never names a platform.
+    capabilities: dict[str, Capabilities]
 
     def is_moderator(self, incoming: Incoming) -> bool: ...
 
@@ -54,7 +66,7 @@ class Context:
     store: Storage
     config: Config
     now: datetime
-    bot: Core
+    bot: DispatcherView
 
     @property
     def user(self):

@@ -6,30 +6,25 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from .announcements import AnnouncementRunner
+from .announcement_runner import AnnouncementRunner
+from .capabilities import Capabilities
+from .dispatch import Dispatcher
 from .housekeeping import Housekeeping
 from .outbox import OutboxWorker
 from .pacing import Pacing
-from .registry import Bot
-from .schedule import Scheduler
+from .scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
 
-def pacing_for(bot: Bot, platform: str) -> Pacing:
-    config = bot.config
-    if platform == "telegram":
-        # Telegram: ~30 messages/s overall, 1/s per chat, 20/min per group (ids start with -).
-        return Pacing(rate=config.telegram.broadcast_rate, per_chat_interval=1.0,
-                      group_per_minute=20, is_group=lambda chat_id: chat_id.startswith("-"))
-    if platform == "discord":
-        return Pacing(rate=config.discord.broadcast_rate,
-                      invalid_budget=config.discord.invalid_request_budget)
-    return Pacing(rate=5)
+def pacing_for(bot: Dispatcher, platform: str) -> Pacing:
+    """How fast the outbox may send there, as the platform's adapter declares it."""
+    known = bot.capabilities.get(platform, Capabilities(platform))
+    return known.pacing(bot.config)
 
 
 class DeliveryServices:
-    def __init__(self, bot: Bot):
+    def __init__(self, bot: Dispatcher):
         self.bot = bot
         self.stopping = asyncio.Event()
         self.runner = AnnouncementRunner(bot, self._wake_workers)

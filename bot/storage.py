@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 # Re-exported: the records the domain methods return, and what tests and the CLI read.
-from .store.announce import Announcement, AnnouncementStore, Cancelled  # noqa: F401
+from .store.announcements import Announcement, AnnouncementStore, Cancelled  # noqa: F401
 from .store.common import iso
-from .store.delivery import DeliveryStore, OutboxRow  # noqa: F401
 from .store.migrations import MIGRATIONS
+from .store.outbox import OutboxRow, OutboxStore  # noqa: F401
 from .store.people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
 from .store.petition import PetitionStore, Signature, SignResult  # noqa: F401
 from .store.planning import DuePrompt, PlanningStore  # noqa: F401
@@ -84,10 +84,10 @@ def owner_only(path: Path) -> None:
         os.close(fd)
 
 
-class Storage(PetitionStore, PeopleStore, PlanningStore, DeliveryStore, AnnouncementStore,
+class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, AnnouncementStore,
               RetentionStore, RecipientStore):
     """The one connection and its write lock; the domain methods come from one mixin per
-    concern in bot/store/ (petition.py, people.py, planning.py, delivery.py, announce.py,
+    concern in bot/store/ (petition.py, people.py, planning.py, outbox.py, announcements.py,
     retention.py, recipients.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):

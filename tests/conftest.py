@@ -21,8 +21,8 @@ from bot.adapters.discord import adapter as discord_adapter
 from bot.app import open_bot
 from bot.config import Moderators, Storage, load
 from bot.core import Reply, decode_button
-from bot.registry import Bot
-from bot.schedule import Scheduler
+from bot.dispatch import Dispatcher
+from bot.scheduler import Scheduler
 from bot.storage import Storage as Database
 from tests.support.clock import FrozenClock
 from tests.support.memory import MemoryChat
@@ -38,7 +38,7 @@ MODERATOR_DISCORD_ID = "4242"
 MODERATOR_ROLE_ID = "777"
 
 
-def check_buttons(bot: Bot, replies: list[Reply]) -> None:
+def check_buttons(bot: Dispatcher, replies: list[Reply]) -> None:
     """Every button shown leads somewhere: a link opens a web page; any other button's data
     decodes back to what it was built from and names an action the bot handles (a registered
     action, or a step of a registered form). Data size is not checked here: `Button` refuses

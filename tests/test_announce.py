@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.announcements import AnnouncementRunner
-from bot.delivery import DMS_CLOSED, DeliveryResult, Outcome
+from bot.announcement_runner import AnnouncementRunner
 from bot.outbox import OutboxWorker, Pacing
+from bot.sender import DMS_CLOSED, DeliveryResult, Outcome
 from tests.support.senders import FakeSender
 from tests.support.waiting import wait_until
 

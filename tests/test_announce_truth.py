@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-from bot.announcements import AnnouncementRunner
+from bot.announcement_runner import AnnouncementRunner
 from bot.core import Reply, reply_to_dict
-from bot.delivery import DeliveryResult, Outcome
 from bot.outbox import OutboxWorker, Pacing
+from bot.sender import DeliveryResult, Outcome
 from bot.storage import iso
 from tests.conftest import MODERATOR_DISCORD_ID, MODERATOR_TELEGRAM_ID
 from tests.support.senders import FakeSender

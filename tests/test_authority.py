@@ -261,7 +261,7 @@ async def test_a_deep_link_runs_the_command_as_if_typed_alone(chat):
 def test_every_supporter_command_says_what_a_deep_link_does(bot):
     # A new command is never run from a link by default: it must be marked safe (it changes
     # nothing by itself) or give the question a link shows instead.
-    from bot.registry import Router
+    from bot.routing import Router
 
     router = Router()
 

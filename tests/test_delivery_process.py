@@ -27,7 +27,7 @@ import pytest
 
 from bot.config import Telegram
 from bot.core import Button, Reply
-from bot.delivery import Outcome
+from bot.sender import Outcome
 from bot.storage import Storage
 from tests.fakes.telegram_api import Call, FakeBot, chat_json
 from tests.fakes.telegram_harness import TOKEN, running

@@ -10,7 +10,7 @@ from contextlib import closing
 
 import pytest
 
-from bot.announcements import AnnouncementRunner
+from bot.announcement_runner import AnnouncementRunner
 from bot.core import Button, Reply
 from tests.conftest import MODERATOR_ROLE_ID
 from tests.fakes.discord_api import (
@@ -183,7 +183,7 @@ async def test_a_role_taken_away_in_the_server_stops_counting_in_dms(adapter, fa
 
 @bounded(30)
 async def test_a_flood_of_modal_submits_is_slowed(adapter, fake, dconfig):
-    # A modal submit goes to the core without Bot.handle: the adapter asks the limit itself.
+    # A modal submit goes to the core without Dispatcher.handle: the adapter asks the limit itself.
     from bot.flood import SLOW_DOWN, FloodGuard
 
     adapter.bot.flood = FloodGuard(per_minute=2)

@@ -10,7 +10,7 @@ from contextlib import closing
 import pytest
 
 from bot.core import Button, Reply
-from bot.delivery import DMS_CLOSED, Outcome
+from bot.sender import DMS_CLOSED, Outcome
 from tests.fakes.discord_api import EPHEMERAL, bounded, running, with_fake
 
 DAILY = Reply.of("Today's action: call your representative.",
@@ -156,7 +156,7 @@ async def test_daily_prompts_go_out_through_the_outbox_by_dm_and_to_a_channel(
     from datetime import UTC, datetime
 
     from bot.outbox import OutboxWorker, Pacing
-    from bot.schedule import Scheduler
+    from bot.scheduler import Scheduler
 
     bot = adapter.bot
     clock.current = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)  # 08:00 in New York

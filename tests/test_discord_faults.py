@@ -14,10 +14,10 @@ import aiohttp
 import pytest
 
 from bot.core import Reply
-from bot.delivery import DeliveryResult, Outcome
 from bot.handlers.prompts import CHAT_PAUSED
 from bot.outbox import OutboxWorker, Pacing
-from bot.schedule import Scheduler
+from bot.scheduler import Scheduler
+from bot.sender import DeliveryResult, Outcome
 from tests.fakes.discord_api import (
     MISSING_ACCESS,
     MISSING_PERMISSIONS,

@@ -24,7 +24,7 @@ from bot.core import (
     encode_button,
 )
 from bot.logs import RedactTokens
-from bot.registry import Command
+from bot.routing import Command
 from tests.support.memory import MemoryChat
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."

@@ -122,11 +122,11 @@ def cycles(graph: dict[str, set[str]] = GRAPH) -> list[list[str]]:
 
 def test_the_walk_counts_imports_inside_functions_and_for_type_checking_only():
     source = ("from typing import TYPE_CHECKING\n"
-              "if TYPE_CHECKING:\n    from .registry import Bot\n"
+              "if TYPE_CHECKING:\n    from .dispatch import Dispatcher\n"
               "def f():\n    from . import forms\n    from ..core import Reply\n")
     found = imports_in(source, "bot.handlers")
-    assert {"bot.handlers.registry", "bot.handlers.forms", "bot.core"} <= found
-    assert {module_of(i) for i in imports_in(source, "bot")} >= {"bot.registry", "bot.forms"}
+    assert {"bot.handlers.dispatch", "bot.handlers.forms", "bot.core"} <= found
+    assert {module_of(i) for i in imports_in(source, "bot")} >= {"bot.dispatch", "bot.forms"}
     graph = {"bot.a": {"bot.b"}, "bot.b": {"bot.c"}, "bot.c": {"bot.a"}, "bot.d": {"bot.a"},
              "bot.adapters.x": {"bot.adapters.y"}, "bot.adapters.y": {"bot.adapters.x"}}
     assert cycles(graph) == [["bot.a", "bot.b", "bot.c"]]
@@ -168,7 +168,6 @@ def platform_strings(name: str) -> list[str]:
             and id(node) not in docstrings and PLATFORM_WORD.search(node.value)]
 
 
-@pytest.mark.xfail(strict=True, reason="item 4: capabilities")
 def test_handlers_never_name_a_platform():
     found = [s for name in handler_modules() for s in platform_strings(name)]
     assert not found, found
@@ -176,16 +175,16 @@ def test_handlers_never_name_a_platform():
 
 def test_handlers_take_shared_types_from_routing_not_the_dispatcher():
     # Context, Router, STALE and the route records live in bot/routing.py, below both the
-    # dispatcher (bot/registry.py) and forms: a handler never imports the dispatcher.
+    # dispatcher (bot/dispatch.py) and forms: a handler never imports the dispatcher.
     for name in handler_modules():
-        assert "bot.registry" not in GRAPH[name], name
-    assert "bot.registry" not in GRAPH["bot.forms"]
-    assert "bot.registry" not in GRAPH["bot.routing"] and "bot.forms" not in GRAPH["bot.routing"]
+        assert "bot.dispatch" not in GRAPH[name], name
+    assert "bot.dispatch" not in GRAPH["bot.forms"]
+    assert "bot.dispatch" not in GRAPH["bot.routing"] and "bot.forms" not in GRAPH["bot.routing"]
 
 
 # Item 6: layering ------------------------------------------------------------------------------
 
-SERVICES = ("bot.schedule", "bot.announcements", "bot.outbox")
+SERVICES = ("bot.scheduler", "bot.announcement_runner", "bot.outbox")
 
 
 def test_services_take_rendered_bodies_from_handlers_messages_only():
@@ -283,10 +282,10 @@ def test_a_supporter_gets_a_reason_for_a_bad_time(typed):
 def test_dead_code_is_gone():
     from bot import app
     from bot.storage import Storage
-    from bot.store import delivery
+    from bot.store import outbox
 
     assert not hasattr(app, "NOT_YET")
-    assert not hasattr(delivery, "FINAL_STATES")
+    assert not hasattr(outbox, "FINAL_STATES")
     assert not hasattr(Storage, "cancel_pending")  # only tests called it
 
 

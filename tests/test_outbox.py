@@ -19,14 +19,15 @@ import pytest
 
 from bot import outbox as outbox_module
 from bot.app import open_bot
-from bot.delivery import DeliveryResult, Outcome
 from bot.outbox import ChatPacer, OutboxWorker, Pacing
-from bot.schedule import Scheduler
+from bot.scheduler import Scheduler
+from bot.sender import DeliveryResult, Outcome
 from bot.storage import iso
 from tests.support.memory import MemoryChat
 from tests.support.outbox import FAST, enqueue, outbox, row_of, running, unfinished
 from tests.support.senders import DELIVERED, FakeSender, retry
 from tests.support.waiting import wait_until
+
 
 def cancel_pending(path, message_id: int, now: datetime) -> int:
     """A message's rows not sent yet cancelled behind the worker's back, as a moderator's Cancel

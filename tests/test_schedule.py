@@ -232,7 +232,7 @@ async def test_a_prompt_under_catch_up_hours_late_goes_out_once_on_restart(bot, 
 async def test_a_prompt_over_catch_up_hours_late_is_skipped_and_logged(bot, clock, scheduler,
                                                                        path, caplog):
     await planned_at_eight(bot, clock, scheduler)
-    caplog.set_level(logging.WARNING, logger="bot.schedule")
+    caplog.set_level(logging.WARNING, logger="bot.scheduler")
     # Down until 12:01 EDT: 3 h 1 min late.
     assert await tick(scheduler, clock, utc(2027, 6, 1, 16, 1)) == 0
     [row] = outbox(path)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core import Reply
-from bot.delivery import DeliveryResult, Outcome
 from bot.outbox import OutboxWorker
+from bot.sender import DeliveryResult, Outcome
 from tests.support.outbox import FAST, enqueue, row_of, running
 from tests.support.senders import FakeSender, retry
 from tests.support.waiting import wait_until

@@ -12,7 +12,8 @@ import pytest
 
 from bot.app import open_bot
 from bot.config import Telegram
-from bot.registry import OPEN_PRIVATE, STALE
+from bot.dispatch import OPEN_PRIVATE
+from bot.routing import STALE
 from tests.fakes.telegram_api import chat_json, message_update
 from tests.fakes.telegram_harness import BOUND, USERNAME, running
 from tests.support.waiting import wait_until

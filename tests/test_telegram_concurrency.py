@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 
 from bot.config import Moderators, Telegram
-from bot.registry import REFUSED
+from bot.routing import REFUSED
 from tests.fakes.telegram_api import message_update
 from tests.fakes.telegram_harness import BOUND, running
 

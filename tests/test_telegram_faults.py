@@ -19,7 +19,7 @@ from bot.adapters.telegram.sending import retry_after_seconds
 from bot.config import Telegram
 from bot.core import Reply, reply_to_dict
 from bot.outbox import OutboxWorker, Pacing
-from bot.schedule import Scheduler
+from bot.scheduler import Scheduler
 from bot.services import pacing_for
 from bot.storage import iso
 from tests.fakes.telegram_api import (

@@ -11,7 +11,7 @@ from telegram.ext._utils import networkloop
 
 from bot.config import Telegram
 from bot.core import Bold, Button, Reply
-from bot.delivery import Outcome
+from bot.sender import Outcome
 from tests.fakes.telegram_api import chat_json
 from tests.fakes.telegram_harness import BOUND, TOKEN, running
 from tests.support.waiting import wait_until

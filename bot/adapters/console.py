@@ -11,10 +11,14 @@ import sys
 import threading
 from typing import TextIO
 
+from ..capabilities import Capabilities
 from ..core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
-from ..registry import Bot
+from ..dispatch import Dispatcher
 
 PLATFORM = "console"
+# One person at the machine that runs the bot: no message limit, forms as conversations, and
+# moderator rights from how the console was started (`console --moderator`), not the config.
+CAPABILITIES = Capabilities(PLATFORM, local=True)
 BANNER = "Console chat as {name}. Type /help to begin; Ctrl-D (end of input) quits."
 
 
@@ -31,7 +35,7 @@ def render(reply: Reply, start: int = 1) -> str:
 
 
 class ConsoleChat:
-    def __init__(self, bot: Bot, out: TextIO, name: str | None = None):
+    def __init__(self, bot: Dispatcher, out: TextIO, name: str | None = None):
         self.bot = bot
         self.out = out
         display = name or getpass.getuser().title()
@@ -76,7 +80,7 @@ async def read_lines(stream: TextIO) -> asyncio.Queue:
     return queue
 
 
-async def run_console(bot: Bot, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+async def run_console(bot: Dispatcher, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
                       name: str | None = None) -> None:
     chat = ConsoleChat(bot, stdout, name)
     interactive = stdin.isatty()

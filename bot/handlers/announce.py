@@ -2,17 +2,19 @@
 
 Compose (the text after the command, or a form: the next message on Telegram, a modal on
 Discord) -> preview as it will arrive, with each platform's length checked -> audience ->
-when -> Confirm or Cancel. Sending is the announcement runner's job (bot/announcements.py).
+when -> Confirm or Cancel. Sending is the announcement runner's job (bot/announcement_runner.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from ..capabilities import with_closable_dms
 from ..config import Config
 from ..core import Bold, Button, Field, Form, FormRequest, Plain, Reply
-from ..delivery import DMS_CLOSED
 from ..routing import STALE, Context, Router
+from ..sender import DMS_CLOSED
 from ..storage import Announcement
 from ..text import is_ascii_digits, shorten
 from ..timefmt import moment, plural
@@ -20,8 +22,6 @@ from .announce_report import report_lines
 
 router = Router()
 
-# Text limits as each platform counts them; adapters register exact measures in bot.measures.
-LIMITS = {"telegram": 4096, "discord": 2000}
 AUDIENCES = {
     "everyone": "Everyone who subscribed or asked for updates",
     "event": "People coming to one event",
@@ -65,15 +65,16 @@ def announcement_reply(text: str) -> Reply:
     return Reply((Plain(text),))
 
 
-def measure(ctx: Context, platform: str, reply: Reply) -> int:
-    exact = ctx.bot.measures.get(platform)
-    if exact:
-        return exact(reply)
-    return len(reply.plain_text().encode("utf-16-le")) // 2  # Telegram counts UTF-16 units
-
-
 def platforms(ctx: Context) -> tuple[str, ...]:
     return tuple(ctx.bot.senders)
+
+
+def limits(ctx: Context) -> list[tuple[str, int, Callable[[Reply], int]]]:
+    """(platform, its limit, how it counts) for each platform a draft must fit: those that can
+    send now, or, with none connected (the console), every platform the bot knows."""
+    known = ctx.bot.capabilities
+    return [(p, c.max_text, c.measure) for p in platforms(ctx) or tuple(known)
+            if (c := known.get(p)) is not None and c.max_text is not None]
 
 
 def parse_when(text: str, config: Config, now: datetime) -> datetime:
@@ -113,13 +114,9 @@ async def composed(ctx: Context, values: dict):
 async def draft(ctx: Context, text: str) -> list[Reply]:
     user, chat = ctx.user, ctx.incoming.chat
     body = announcement_reply(text)
-    checked = platforms(ctx) or tuple(LIMITS)
     lines, fits = [], True
-    for platform in checked:
-        limit = LIMITS.get(platform)
-        if limit is None:
-            continue
-        count = measure(ctx, platform, body)
+    for platform, limit, measure in limits(ctx):
+        count = measure(body)
         if count > limit:
             fits = False
             lines.append(TOO_LONG.format(platform=platform.title(), count=count, limit=limit,
@@ -191,7 +188,7 @@ async def pressed(ctx: Context):
     if a is None or len(payload) < 2:
         return Reply.of(STALE, private=True)
     step, value = payload[1], payload[2] if len(payload) > 2 else None
-    # Who may press, before any branch (and not only in the registry: the handler stands on
+    # Who may press, before any branch (and not only in the dispatcher: the handler stands on
     # its own). Cancel: any moderator (the author among them), so another can stop a mistake;
     # every other step: only the author, while still a moderator. Supporters never.
     moderator = ctx.bot.is_moderator(ctx.incoming)
@@ -258,9 +255,8 @@ async def confirm(ctx: Context, a: Announcement) -> Reply:
     if not await store.update_announcement(a.id, expect=("draft",), status="queued",
                                            expires_at=expires):
         return Reply.of(STALE, private=True)
-    runner = getattr(ctx.bot, "announcer", None)
-    if runner is not None:
-        runner.wake()
+    if ctx.bot.announcer is not None:  # None in the console: no runner there
+        ctx.bot.announcer.wake()
     return Reply.of(QUEUED if busy else STARTING, " ", told, private=True)
 
 
@@ -293,6 +289,7 @@ async def announcements(ctx: Context):
         if a.message_id is not None:
             counts = await ctx.store.delivery_counts(a.message_id)
             closed = await ctx.store.gone_counts(a.message_id, DMS_CLOSED)
-            parts += [line + "\n" for line in report_lines(counts, closed, platforms(ctx))]
+            parts += [line + "\n" for line in report_lines(counts, closed, platforms(ctx),
+                                                            with_closable_dms(ctx.bot.capabilities))]
         parts.append("\n")
     return Reply.of(*parts, private=True)

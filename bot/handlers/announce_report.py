@@ -3,6 +3,8 @@ it says what happened to each row (a cancelled row is "cancelled", never "not se
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 # Report parts, per platform (report_lines).
 DELIVERED, LEFT, DMS_CLOSED = "{n:,} delivered", "{n:,} blocked or left", "{n:,} DMs closed"
 FAILED, UNCERTAIN = "{n:,} failed", "{n:,} uncertain"
@@ -12,16 +14,19 @@ WAITING = "{n:,} waiting for {platform}"
 
 
 def report_lines(counts: dict[str, dict[str, int]], dms_closed: dict[str, int],
-                 connected: tuple[str, ...] = ()) -> list[str]:
+                 connected: tuple[str, ...] = (),
+                 closable_dms: Collection[str] = ()) -> list[str]:
     """Per platform, what happened to each row: final outcomes, then cancelled and expired
-    ones, then those still waiting (for their turn, or for a platform that is not connected)."""
+    ones, then those still waiting (for their turn, or for a platform that is not connected).
+    `closable_dms`: platforms where people can close their DMs without blocking the bot
+    (Capabilities.closable_dms), whose line always says how many did."""
     lines = []
     for platform, states in sorted(counts.items()):
         count = states.get
         closed = dms_closed.get(platform, 0)
         parts = [DELIVERED.format(n=count("delivered", 0)),
                  LEFT.format(n=count("gone", 0) - closed)]
-        if platform == "discord" or closed:
+        if platform in closable_dms or closed:
             parts.append(DMS_CLOSED.format(n=closed))
         parts += [FAILED.format(n=count("failed", 0)), UNCERTAIN.format(n=count("uncertain", 0))]
         for state, text in (("cancelled", CANCELLED_ROWS), ("expired", EXPIRED_ROWS)):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..core import Bold, Button, Reply
-from ..delivery import DMS_CLOSED
 from ..housekeeping import RETENTION
 from ..routing import STALE, Context, Router
+from ..sender import DMS_CLOSED
 from ..timefmt import moment
 
 router = Router()

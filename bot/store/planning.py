@@ -15,7 +15,7 @@ import aiosqlite
 from .common import iso
 
 # Messages whose rows exist because of a daily-prompt subscription (see the claim in
-# delivery.py, and the cancellations below).
+# outbox.py, and the cancellations below).
 PROMPT_KINDS = "('prompt', 'closing')"
 # plan_after once a subscription's first owed day is settled: from then on only dates count
 # (prompted_through), so a new time or zone can still bring today's prompt.

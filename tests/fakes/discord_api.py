@@ -890,7 +890,7 @@ def text(messages: list[dict[str, Any]]) -> str:
 @asynccontextmanager
 async def running(config: Any, clock: Any, fake: FakeDiscord,
                   token: str | None = None) -> AsyncIterator[Any]:
-    """A started DiscordAdapter (and its own Bot and database connection); stopped after."""
+    """A started DiscordAdapter (and its own Dispatcher and database connection); stopped after."""
     from bot.adapters.discord import DiscordAdapter
     from bot.app import open_bot
 

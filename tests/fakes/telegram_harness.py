@@ -12,7 +12,7 @@ import pytest
 from telegram import Bot as PTBBot
 
 from bot.adapters.telegram import TelegramAdapter
-from bot.registry import Bot
+from bot.dispatch import Dispatcher
 
 from .telegram_api import FakeBot, FakeTelegram
 
@@ -40,7 +40,8 @@ async def fake_api(latency: float = 0.0) -> AsyncIterator[FakeBot]:
 
 
 @asynccontextmanager
-async def running(bot: Bot, token: str = TOKEN, **options) -> AsyncIterator[TelegramAdapter]:
+async def running(bot: Dispatcher, token: str = TOKEN,
+                  **options) -> AsyncIterator[TelegramAdapter]:
     """The adapter, started (polling) and stopped around the block. Retries back off in
     milliseconds here, so tests of 5xx handling stay quick."""
     options.setdefault("backoff", 0.02)
@@ -69,7 +70,7 @@ async def client(api: FakeBot) -> AsyncIterator[PTBBot]:
 
 
 @pytest.fixture
-async def adapter(bot: Bot, api: FakeBot) -> AsyncIterator[TelegramAdapter]:
+async def adapter(bot: Dispatcher, api: FakeBot) -> AsyncIterator[TelegramAdapter]:
     """The real adapter running against the test's `api` fake, stopped at the end."""
     async with running(bot) as adapter:
         yield adapter

@@ -6,11 +6,11 @@ reads like a conversation: `await chat.send("/sign")`, `await chat.press("Sign")
 from __future__ import annotations
 
 from bot.core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
-from bot.registry import Bot
+from bot.dispatch import Dispatcher
 
 
 class MemoryChat:
-    def __init__(self, bot: Bot, platform: str = "telegram", user_id: str = "1001",
+    def __init__(self, bot: Dispatcher, platform: str = "telegram", user_id: str = "1001",
                  name: str = "Ada Lovelace", chat_id: str | None = None,
                  role_ids: tuple[str, ...] = (), can_manage_chat: bool = False):
         self.bot = bot

@@ -10,7 +10,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from bot.outbox import render_message
-from bot.schedule import Scheduler
+from bot.scheduler import Scheduler
 from tests.support.memory import MemoryChat
 from tests.support.outbox import outbox
 

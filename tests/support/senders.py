@@ -1,4 +1,4 @@
-"""A stand-in for a platform adapter's Sender (bot/delivery.py), for tier-1 tests of the outbox
+"""A stand-in for a platform adapter's Sender (bot/sender.py), for tier-1 tests of the outbox
 worker and the announcement runner: it records what would have been sent and answers with
 whatever outcome a test scripts."""
 
@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core import Reply
-from bot.delivery import DeliveryResult, Outcome
+from bot.sender import DeliveryResult, Outcome
 
 DELIVERED = DeliveryResult(Outcome.DELIVERED)
 

@@ -28,16 +28,17 @@ import discord.http
 import yarl
 
 from ...core import Reply
-from ...delivery import DMS_CLOSED, DeliveryResult, Outcome
-from ...registry import Bot
+from ...dispatch import Dispatcher
+from ...sender import DMS_CLOSED, DeliveryResult, Outcome
+from ...text import is_ascii_digits
 from . import commands
+from .capabilities import CAPABILITIES, PLATFORM
 from .interactions import InteractionHandler
 from .render import measure, render_reply
 from .views import CoreButton, build_view
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
 START_TIMEOUT = 30.0  # seconds start() waits for the gateway before returning anyway
 READY_WAIT = 10.0  # seconds deliver() waits for the channel cache right after a start
 # discord.py's wait after the last GUILD_CREATE before on_ready (its default); tests shorten it.
@@ -95,7 +96,7 @@ class CampaignClient(discord.Client):
 class DiscordAdapter(InteractionHandler):
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, token: str, stop: asyncio.Event) -> None:
+    def __init__(self, bot: Dispatcher, token: str, stop: asyncio.Event) -> None:
         super().__init__()
         self.bot, self._token, self._stop = bot, token, stop
         bot.forget_hooks.append(self.forget_typed)
@@ -117,7 +118,8 @@ class DiscordAdapter(InteractionHandler):
         # or a test server. One Discord endpoint per process.
         discord.http.Route.BASE = settings.api_base_url.rstrip("/")
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-        self.bot.measures[PLATFORM] = measure  # /announce refuses what would not fit here
+        # /announce refuses what would not fit here, counted exactly as Discord will.
+        self.bot.capabilities[PLATFORM] = replace(CAPABILITIES, measure=measure)
         self.client = CampaignClient(self)
         self._task = asyncio.create_task(self._run(), name="discord-client")
         connected = asyncio.create_task(self.connected.wait())
@@ -194,7 +196,7 @@ class DiscordAdapter(InteractionHandler):
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
         """Replace the text and buttons of a message sent by deliver() (a progress message).
         Only the first 2000 characters' worth fits: an edit cannot add messages."""
-        if not (message_id.isascii() and message_id.isdecimal()):
+        if not is_ascii_digits(message_id):
             return DeliveryResult(Outcome.PERMANENT, reason="bad_message_id")
         return await self._send(chat_id, reply, int(message_id))
 
@@ -203,7 +205,7 @@ class DiscordAdapter(InteractionHandler):
         client = self.client
         if client is None or client.is_closed():
             return DeliveryResult(Outcome.RETRY, reason="not_connected")
-        if not (chat_id.isascii() and chat_id.isdecimal()):
+        if not is_ascii_digits(chat_id):
             return DeliveryResult(Outcome.PERMANENT, reason="bad_chat_id")
         channel = client.get_channel(int(chat_id))
         if channel is None and not client.is_ready():  # just started: the cache may be filling

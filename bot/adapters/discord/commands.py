@@ -1,7 +1,7 @@
-"""Slash commands built from the registry, and syncing them only when they changed.
+"""Slash commands built from the dispatcher's commands, and syncing them only when they changed.
 
 Names and one-line descriptions come from the handlers. Commands that take an argument get
-options here, since the registry only knows "the text after the command"; each option's value
+options here, since the dispatcher only knows "the text after the command"; each option's value
 is handed to the core as that text. Moderator commands carry default_member_permissions
 (Manage Server) as a hint only: server admins can change who sees a command in Server Settings >
 Integrations, so the core re-checks [moderators] on every call.
@@ -12,18 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Optional
 
 import discord
 from discord import app_commands
 
 from ...core import ChatRef
-from ...registry import APOLOGY, Bot
+from ...dispatch import Dispatcher
+from ...handlers import SETTINGS_CHOICES
+from ...routing import APOLOGY
+from ...text import shorten
+from .capabilities import PLATFORM
 from .sink import sink_of
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
 DESCRIPTION_LIMIT = 100
 HASH_KEY, TARGETS_KEY = "commands_hash", "commands_targets"
 GLOBAL = "global"
@@ -47,11 +50,15 @@ def _topic(name: str) -> Callback:
 
 
 def _settings(name: str) -> Callback:
-    # The words /settings understands (bot/handlers/prompts.py KEYS); a test keeps them in step.
+    # The choices are the handlers' one list of settings words (SETTINGS_CHOICES), each shown
+    # as itself: the option Discord had when they were written here as a Literal. `key` stays
+    # a plain str, so its value reaches the core as typed, as a Literal's did (a Choice[str]
+    # would refuse a value outside the list before the core could answer it).
     @app_commands.describe(key="What to change", value=(
         "The new value, e.g. Europe/London or 08:30 (leave it out to be asked)"))
-    async def callback(interaction: discord.Interaction,
-                       key: Optional[Literal["timezone", "time"]] = None,
+    @app_commands.choices(key=[app_commands.Choice(name=word, value=word)
+                               for word in SETTINGS_CHOICES])
+    async def callback(interaction: discord.Interaction, key: Optional[str] = None,
                        value: Optional[str] = None) -> None:
         args = " ".join(part for part in (key, value) if part)
         await sink_of(interaction).on_command(interaction, name, args=args)
@@ -107,12 +114,7 @@ OPTIONS: dict[str, Callable[[str], Callback]] = {
 }
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def build_commands(bot: Bot) -> list[app_commands.Command]:
+def build_commands(bot: Dispatcher) -> list[app_commands.Command]:
     everywhere = app_commands.AppCommandContext(guild=True, dm_channel=True)
     servers_only = app_commands.AppCommandContext(guild=True)
     installs = app_commands.AppInstallationType(guild=True)
@@ -121,7 +123,8 @@ def build_commands(bot: Bot) -> list[app_commands.Command]:
         factory = OPTIONS.get(command.name, _plain)
         slash = app_commands.Command(
             name=command.name,
-            description=_clip(command.description or command.name, DESCRIPTION_LIMIT),
+            description=shorten(" ".join((command.description or command.name).split()),
+                                DESCRIPTION_LIMIT),
             callback=factory(command.name),
             allowed_contexts=servers_only if command.moderator else everywhere,
             allowed_installs=installs,
@@ -145,7 +148,7 @@ def digest(application_id: int | None, commands: list[dict[str, Any]],
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-async def sync(client: discord.Client, tree: app_commands.CommandTree, bot: Bot) -> bool:
+async def sync(client: discord.Client, tree: app_commands.CommandTree, bot: Dispatcher) -> bool:
     """Overwrite the commands at Discord if they (or where they go) changed since the last
     sync; True if it synced. Discord rate-limits command updates, and a bulk overwrite on every
     restart would also reset the command list in every client for nothing."""

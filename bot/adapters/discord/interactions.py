@@ -37,8 +37,10 @@ from ...core import (
     button_incoming,
     decode_button,
 )
-from ...delivery import DMS_CLOSED
-from ...registry import APOLOGY, REFUSED, Bot, log_failure
+from ...dispatch import Dispatcher, log_failure
+from ...routing import APOLOGY, REFUSED
+from ...sender import DMS_CLOSED
+from .capabilities import CAPABILITIES, PLATFORM
 from .modals import TypedMemory, has_problems
 from .render import Message
 from .replies import FormBuilder, open_modal, send_answer, send_messages
@@ -47,7 +49,6 @@ from .views import MODAL_PREFIX, OPEN_FORM, modal_values
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
 # Seconds of work before deferring. Discord's 3 s run from when it sent the event, so the
 # gateway, our event loop and the response's own round trip come out of them too; and under a
 # burst (200 people pressing at once) the database queue is what is slow. Deferring costs one
@@ -70,7 +71,7 @@ Work = Callable[[Incoming], Awaitable[list[Outgoing]]]
 class InteractionHandler:
     """The interaction half of DiscordAdapter (which sets `bot` and `ack_budget`)."""
 
-    bot: Bot
+    bot: Dispatcher
     ack_budget: float = ACK_BUDGET
 
     def __init__(self) -> None:
@@ -80,7 +81,7 @@ class InteractionHandler:
         self.roles = RoleMemory()
 
     def forget_typed(self, platform: str, user_id: str) -> None:
-        """Bot.forget_hooks: after /forget, nothing typed into a modal is kept to refill it,
+        """Dispatcher.forget_hooks: after /forget, nothing typed into a modal is kept to refill it,
         nor the roles remembered for the person."""
         if platform == PLATFORM:
             self.roles.forget(user_id)
@@ -120,7 +121,7 @@ class InteractionHandler:
     async def on_command(self, interaction: discord.Interaction, name: str, args: str = "",
                          chat: ChatRef | None = None, personal: bool | None = None) -> None:
         """`personal`: the answer is for this person only (ephemeral in a server). By default
-        that is what the registry says: private and moderator commands."""
+        that is what the dispatcher says: private and moderator commands."""
         incoming = Incoming("command", self.user_ref(interaction),
                             chat or self.person_chat(interaction), name=name, args=args,
                             role_ids=self.role_ids(interaction),
@@ -169,7 +170,7 @@ class InteractionHandler:
                             payload=(form_id,), role_ids=self.role_ids(interaction))
 
         async def work(incoming: Incoming) -> list[Outgoing]:
-            # A modal submit reaches the core without Bot.handle, so the per-person limit is
+            # A modal submit reaches the core without Dispatcher.handle, so the per-person limit is
             # asked here; Discord must answer every event, so the notice comes every time.
             slowed = self.bot.flood.answer(incoming, self.bot.clock.now(),
                                            moderator=self.bot.is_moderator(incoming),
@@ -228,7 +229,8 @@ class InteractionHandler:
             if work is not None:
                 out = await work(checked)
             else:
-                out = await self.bot.handle(checked, modal=True, ephemeral=True)
+                out = await self.bot.handle(checked, modal=CAPABILITIES.modals,
+                                            ephemeral=CAPABILITIES.ephemeral)
             # After the answer: it must not take the place of an updated message or of the
             # deferred "thinking…" one.
             return list(out) + ([notice] if notice else [])

@@ -22,8 +22,10 @@ from typing import Iterable, Sequence
 from discord.utils import escape_markdown, escape_mentions
 
 from ...core import Bold, Button, Form, Italic, Link, Moment, Plain, Reply, Span
+from ...text import ELLIPSIS, capitalized, shorten
+from .capabilities import MAX_TEXT
 
-CONTENT_LIMIT = 2000
+CONTENT_LIMIT = MAX_TEXT
 ROWS, PER_ROW, LABEL_LIMIT, CUSTOM_ID_LIMIT = 5, 5, 80, 100
 TITLE_LIMIT, INPUT_LABEL_LIMIT, PLACEHOLDER_LIMIT, INPUT_VALUE_LIMIT = 45, 45, 100, 4000
 PARAGRAPH_FROM = 200  # characters: a longer field gets a multi-line text box
@@ -185,8 +187,7 @@ def split(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
 
 
 def _label(text: str) -> str:
-    text = " ".join(text.split()) or "…"
-    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
+    return shorten(" ".join(text.split()) or ELLIPSIS, LABEL_LIMIT)
 
 
 def button_spec(button: Button) -> ButtonSpec:
@@ -254,16 +255,11 @@ def modal_spec(form: Form, custom_id: str, values: dict[str, str] | None = None)
         default = values.get(field.name) or field.default
         inputs.append(InputSpec(
             custom_id=field.name,
-            label=_clip(field.label, INPUT_LABEL_LIMIT),
-            placeholder=_clip(" ".join(field.prompt.split()), PLACEHOLDER_LIMIT),
+            label=shorten(field.label, INPUT_LABEL_LIMIT),
+            placeholder=shorten(" ".join(field.prompt.split()), PLACEHOLDER_LIMIT),
             required=field.required,
             max_length=limit,
             default=default[:limit] if default else None,
             paragraph=field.max_length > PARAGRAPH_FROM,
         ))
-    title = form.title[:1].upper() + form.title[1:]
-    return ModalSpec(custom_id, _clip(title, TITLE_LIMIT), tuple(inputs[:5]))
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return ModalSpec(custom_id, shorten(capitalized(form.title), TITLE_LIMIT), tuple(inputs[:5]))

@@ -20,6 +20,7 @@ from typing import Any, Awaitable, Callable
 import discord
 
 from ...core import Button, Form, FormRequest, Outgoing, Reply
+from ...text import capitalized
 from .render import Message, modal_spec, render_reply
 from .views import MODAL_PREFIX, OPEN_FORM, build_modal, build_view
 
@@ -57,7 +58,7 @@ async def send_answer(interaction: discord.Interaction, out: list[Outgoing],
                 rows = render_reply(Reply.of("", buttons=[[button]]))[0].rows
                 messages[-1] = (Message(last[0].content, last[0].rows + rows), last[1])
             else:
-                title = form.title[:1].upper() + form.title[1:]
+                title = capitalized(form.title)
                 messages += [(m, in_guild) for m in
                              render_reply(Reply.of(title, buttons=[[button]]))]
     if not messages:  # Discord needs an answer to every interaction

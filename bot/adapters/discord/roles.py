@@ -5,10 +5,10 @@ A DM interaction carries no member, so no roles: a moderator who qualifies only 
 their announcement's progress message, which is sent to their DMs. So:
 - every interaction in a server says which roles the person holds there; they are remembered
   for FRESH seconds, in memory only, for at most ROLES_KEPT people;
-- a DM interaction whose answer depends on moderator rights (Bot.asks_moderator), with nothing
-  fresh remembered that grants them, looks the person up in the servers that hold a moderator
-  role (GET /guilds/{id}/members/{user}); the answer is remembered the same way, so a burst of
-  presses costs one lookup.
+- a DM interaction whose answer depends on moderator rights (Dispatcher.asks_moderator), with
+  nothing fresh remembered that grants them, looks the person up in the servers that hold a
+  moderator role (GET /guilds/{id}/members/{user}); the answer is remembered the same way, so a
+  burst of presses costs one lookup.
 Minutes, not forever: a role taken away in the server soon stops counting in DMs too.
 """
 
@@ -25,7 +25,7 @@ import aiohttp
 import discord
 
 from ...core import Incoming
-from ...registry import Bot
+from ...dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ class RoleMemory:
     def forget(self, user_id: str) -> None:
         self._known.pop(user_id, None)
 
-    async def with_rights(self, bot: Bot, interaction: discord.Interaction, incoming: Incoming,
-                          timeout: float = LOOKUP_TIMEOUT) -> Incoming:
+    async def with_rights(self, bot: Dispatcher, interaction: discord.Interaction,
+                          incoming: Incoming, timeout: float = LOOKUP_TIMEOUT) -> Incoming:
         """`incoming`, with the person's roles looked up when it comes from a DM, its answer
         depends on moderator rights, and nothing fresh says they hold them."""
         wanted = bot.config.moderators.discord_role_ids

@@ -1,6 +1,6 @@
 """Telegram front end on python-telegram-bot: updates in, the core's replies out.
 
-No campaign logic here: messages become `Incoming` values, `Bot.handle` answers, and the
+No campaign logic here: messages become `Incoming` values, `Dispatcher.handle` answers, and the
 replies are rendered as Telegram HTML with inline keyboards. app.py owns the event loop and the
 signals, so PTB runs the way its docs describe for running next to other asyncio code:
 initialize/start/start_polling, and the reverse to stop (never run_polling, which would own
@@ -22,8 +22,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from ...core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
-from ...delivery import DeliveryResult, Outcome
-from ...registry import Bot
+from ...dispatch import Dispatcher
+from ...sender import DeliveryResult, Outcome
+from ...text import is_ascii_digits, shorten
 from .render import plain
 from .sending import GuardedRequest, Sending, base_file_url, guard_logs
 from .updates import PLATFORM, PerUserOrder, sender
@@ -45,7 +46,7 @@ class TelegramAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, token: str, stop: asyncio.Event, *, concurrency: int = 32,
+    def __init__(self, bot: Dispatcher, token: str, stop: asyncio.Event, *, concurrency: int = 32,
                  poll_timeout: float = 10.0, read_timeout: float = 5.0, retries: int = 3,
                  backoff: float = 0.5) -> None:
         self.bot, self._token, self._stop = bot, token, stop
@@ -201,7 +202,7 @@ class TelegramAdapter:
         text = message.text if message.text is not None else message.caption
         user, anonymous_admin = sender(message)
         where = ChatRef(PLATFORM, str(chat.id), is_direct=direct)
-        if direct and user.id.isdecimal() and int(user.id) in self._menu_pending:
+        if direct and is_ascii_digits(user.id) and int(user.id) in self._menu_pending:
             await self._set_moderator_menu(int(user.id))  # a moderator's first message: now
         parsed = parse_command(text, self.username) if text else None
         if parsed:
@@ -238,8 +239,7 @@ class TelegramAdapter:
             else:
                 shown = [r for r in replies if isinstance(r, Reply)]
                 alert = plain(shown[0].body).split("\n\n")[0].strip() if shown else ""
-                if len(alert) > MAX_ALERT:
-                    alert = alert[: MAX_ALERT - 1] + "…"
+                alert = shorten(alert, MAX_ALERT)
         finally:
             if answering is None:
                 await self._answer(query, alert or None)
@@ -267,7 +267,7 @@ class TelegramAdapter:
 
     async def _manages(self, chat_id: int, user: UserRef) -> bool:
         """The platform's word on whether `user` administers the chat (never the client's)."""
-        if not user.id.isdecimal():
+        if not is_ascii_digits(user.id):
             return False
         assert self._application is not None
         try:

@@ -16,9 +16,8 @@ from functools import lru_cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from ...core import Bold, Button, Italic, Link, Moment, Reply, Span
+from .capabilities import MAX_TEXT  # counted in UTF-16 code units
 
-# Telegram: "1-4096 characters after entities parsing", counted in UTF-16 code units.
-MAX_TEXT = 4096
 # Preferred cut points, best first: between paragraphs, between lines, between words.
 BOUNDARIES = ("\n\n", "\n", " ")
 

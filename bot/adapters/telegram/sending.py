@@ -39,8 +39,9 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from ...core import Reply
-from ...delivery import DeliveryResult, Outcome
 from ...logs import RedactTokens
+from ...sender import DeliveryResult, Outcome
+from ...text import is_ascii_digits
 from .render import render
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,7 @@ class Sending:
         progress message), once, classified. An edit cannot add messages: only the first
         message's worth of `reply` fits."""
         chunks = render(reply)
-        if not chunks or not (message_id.isascii() and message_id.isdecimal()):
+        if not chunks or not is_ascii_digits(message_id):
             return DeliveryResult(Outcome.PERMANENT, reason="nothing to edit")
         left = self.halted_for(chat_id)
         if left:
@@ -251,7 +252,7 @@ class Sending:
 
 def target(chat_id: str) -> int | str:
     """Numeric chat ids as int; '@channelname' stays a string."""
-    return int(chat_id) if chat_id.lstrip("-").isdecimal() else chat_id
+    return int(chat_id) if is_ascii_digits(chat_id.lstrip("-")) else chat_id
 
 
 def base_file_url(base_url: str) -> str:

@@ -24,10 +24,10 @@ from telegram import Message, Update
 from telegram.ext import BaseUpdateProcessor
 
 from ...core import UserRef
+from .capabilities import PLATFORM
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "telegram"
 SERVICE_USER_ID = 777000  # Telegram's own account: automatic forwards, service notices
 # PTB's semaphore is taken before our per-person lock; kept out of the way so that a person
 # with several queued updates holds one of our slots, not one each, while they wait their turn.

@@ -40,7 +40,7 @@ class OutboxRow:
     parts_done: int = 0  # messages of a split reply that already arrived
 
 
-class DeliveryStore:
+class OutboxStore:
     # The outbox ----------------------------------------------------------------------------
 
     async def reset_in_flight(self, platform: str, now: datetime) -> int:

@@ -13,10 +13,11 @@ import asyncio
 import logging
 from typing import Callable
 
+from .capabilities import with_closable_dms
 from .core import Button, Reply, reply_to_dict
-from .delivery import DMS_CLOSED, Sender
+from .dispatch import Dispatcher
 from .handlers.messages import announcement_reply, expiry, report_lines
-from .registry import Bot
+from .sender import DMS_CLOSED, Sender
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ UNFINISHED = ("pending", "sending")
 
 
 class AnnouncementRunner:
-    def __init__(self, bot: Bot, wake_workers: Callable[[], None] = lambda: None,
+    def __init__(self, bot: Dispatcher, wake_workers: Callable[[], None] = lambda: None,
                  every: float = EVERY):
         self.bot = bot
         self.wake_workers = wake_workers
@@ -68,6 +69,10 @@ class AnnouncementRunner:
     @property
     def platforms(self) -> tuple[str, ...]:
         return tuple(self.bot.senders)
+
+    @property
+    def closable_dms(self) -> tuple[str, ...]:
+        return with_closable_dms(self.bot.capabilities)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -136,7 +141,8 @@ class AnnouncementRunner:
                                             finished_at=self.bot.clock.now())
             closed = await store.gone_counts(a.message_id, DMS_CLOSED)
             head = FINISHED if total else NOBODY
-            lines = [head.format(id=a.id), *report_lines(counts, closed, connected)]
+            lines = [head.format(id=a.id),
+                     *report_lines(counts, closed, connected, self.closable_dms)]
             if held:
                 lines.append(HELD)
             await self._show(a, Reply.of("\n".join(lines)), final=True)
@@ -159,7 +165,8 @@ class AnnouncementRunner:
         if any(states.get("sending") for p, states in counts.items() if p in connected):
             return
         closed = await store.gone_counts(a.message_id, DMS_CLOSED) if a.message_id else {}
-        lines = [CANCELLED.format(id=a.id), *report_lines(counts, closed, connected)]
+        lines = [CANCELLED.format(id=a.id),
+                 *report_lines(counts, closed, connected, self.closable_dms)]
         await self._show(a, Reply.of("\n".join(lines)), final=True)
         del self._shown[a.id]
 

@@ -22,8 +22,8 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from .config import Event
+from .dispatch import Dispatcher
 from .handlers import messages
-from .registry import Bot
 from .slots import last_send, next_send, plan_next, send_moment, time_or, zone_or
 from .storage import DuePrompt
 
@@ -45,7 +45,7 @@ def end_of_day(moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 class Scheduler:
-    def __init__(self, bot: Bot, platforms: Callable[[], tuple[str, ...]],
+    def __init__(self, bot: Dispatcher, platforms: Callable[[], tuple[str, ...]],
                  wake: Callable[[], None] = lambda: None):
         self.bot = bot
         self.platforms = platforms  # the platforms that can deliver right now

@@ -1,4 +1,4 @@
-"""`Bot.handle` dispatches one Incoming to the routes the routers recorded (bot/routing.py).
+"""`Dispatcher.handle` dispatches one Incoming to the routes the routers recorded (bot/routing.py).
 
 Dispatch is the one place that checks moderator rights (on every call, server-side), turns a
 raised exception into a short apology, and drives forms as conversations for adapters that have
@@ -14,15 +14,24 @@ import traceback
 from collections.abc import Callable, Iterable
 
 from . import forms
+from .capabilities import Capabilities
 from .config import Config
 from .core import Button, Clock, FormRequest, Incoming, Outgoing, Reply
 from .flood import FloodGuard
-from .routing import APOLOGY, REFUSED, STALE, Command, Context, FormSpec, Handler, Router, as_list
+from .routing import (
+    APOLOGY,
+    REFUSED,
+    STALE,
+    Announcer,
+    Command,
+    Context,
+    FormSpec,
+    Handler,
+    Router,
+    as_list,
+)
+from .sender import Sender
 from .storage import Storage
-from .text import is_ascii_digits
-
-# Adapters and tests still read these here; their home is bot/routing.py.
-__all__ = ["APOLOGY", "REFUSED", "STALE", "Bot", "Command", "Context", "Router", "log_failure"]
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +42,16 @@ GO_PRIVATE = "Let's do /{name} in a private chat, so nothing personal is shared 
 OPEN_PRIVATE = "Open a private chat"
 
 
-class Bot:
-    """Platform-neutral core: one per process, shared by every adapter."""
+class Dispatcher:
+    """Platform-neutral core: one per process, shared by every adapter. (aiogram's name for
+    the same part; `Bot` was taken by python-telegram-bot's client.)"""
+
+    # platform -> the adapter that can send there; app.py fills it as front ends start.
+    # Scheduled and broadcast messages go only to these platforms.
+    senders: dict[str, Sender]
+    # What /announce's Confirm wakes: the announcement runner, once the services started it
+    # (bot/services.py); None before that, and in the console, which runs no services.
+    announcer: Announcer | None
 
     def __init__(
         self,
@@ -43,19 +60,21 @@ class Bot:
         clock: Clock,
         routers: Iterable[Router],
         *,
+        capabilities: Iterable[Capabilities] = (),
         local_moderator: bool = False,
     ) -> None:
         self.config, self.store, self.clock = config, store, clock
-        self.local_moderator = local_moderator  # the console operator, who owns the database
+        # platform -> what it can do and how it counts, as its adapter declares it (app.py
+        # registers every platform it knows; an adapter may refine its own when it starts).
+        self.capabilities = {c.platform: c for c in capabilities}
+        # Whether the person at a local front end (the console: the operator, who owns the
+        # database) is a moderator; set by `console --moderator`.
+        self.local_moderator = local_moderator
         # platform -> function(command name) -> URL that opens a private chat running it
         # (Telegram: https://t.me/<bot>?start=<command>). Adapters register theirs at start.
         self.deep_links: dict[str, Callable[[str], str]] = {}
-        # platform -> the adapter that can send there (bot.delivery.Sender); app.py fills it as
-        # front ends start. Scheduled and broadcast messages go only to these platforms.
-        self.senders: dict[str, object] = {}
-        # platform -> function(Reply) -> length as the platform counts it, for refusing an
-        # announcement that would not fit (adapters register exact ones; see handlers/announce).
-        self.measures: dict[str, Callable[[Reply], int]] = {}
+        self.senders = {}
+        self.announcer = None
         # Called as hook(platform, user_id) after /forget erased a person's rows: whatever an
         # adapter keeps about people outside the database (say, what they typed into a form
         # it refills) registers here and forgets it too.
@@ -84,19 +103,18 @@ class Bot:
         return Context(incoming, self.store, self.config, self.clock.now(), self)
 
     def is_moderator(self, incoming: Incoming) -> bool:
-        mods, user = self.config.moderators, incoming.user
-        if user.platform == "console":
-            return self.local_moderator
-        if not is_ascii_digits(user.id):  # not "٤٢" or "4²"
+        """Asked on every call: the platform's adapter says how its people are recognised
+        (Capabilities.moderator); a platform nobody declared has no moderators."""
+        known = self.capabilities.get(incoming.user.platform)
+        if known is None:
             return False
-        if user.platform == "telegram":
-            return int(user.id) in mods.telegram_user_ids
-        if user.platform == "discord":
-            return int(user.id) in mods.discord_user_ids or any(
-                is_ascii_digits(r) and int(r) in mods.discord_role_ids
-                for r in incoming.role_ids
-            )
-        return False
+        if known.local:
+            return self.local_moderator
+        return known.moderator(incoming, self.config.moderators)
+
+    def _is_local(self, incoming: Incoming) -> bool:
+        known = self.capabilities.get(incoming.user.platform)
+        return known is not None and known.local
 
     async def forget(self, platform: str, user_id: str) -> dict[str, int]:
         """Erase everything held about one person: their rows, then what adapters keep."""
@@ -120,7 +138,8 @@ class Bot:
         commands may run there; otherwise they are sent to a private chat."""
         # Someone flooding the bot is slowed before anything is read or written for them.
         slowed = self.flood.answer(incoming, self.clock.now(), answer_every=ephemeral,
-                                   moderator=self.is_moderator(incoming))
+                                   moderator=self.is_moderator(incoming),
+                                   exempt=self._is_local(incoming))
         if slowed is not None:
             return list(slowed)
         ctx = self.context(incoming)

@@ -1,0 +1,60 @@
+"""What a platform can do and how it counts: declared by its adapter, read by the core.
+
+Each adapter package declares one `Capabilities` in a module that imports no platform library
+(bot/adapters/telegram/capabilities.py, bot/adapters/discord/capabilities.py; the console's in
+bot/adapters/console.py), so app.py gives the dispatcher every platform it knows at start, before
+any front end connects: /announce checks a draft against each platform's limit even in the
+console. The core (dispatch, flood, handlers, services) asks these for a platform's facts and
+never names a platform itself, so a third platform is a new adapter package and a line in app.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .config import Config, Moderators
+from .core import Incoming, Reply
+from .pacing import Pacing
+
+
+def utf16_units(reply: Reply) -> int:
+    """The reply's text in UTF-16 code units, as Telegram counts a message (after parsing its
+    markup); the count a platform gets until its adapter registers an exact one."""
+    return len(reply.plain_text().encode("utf-16-le")) // 2
+
+
+def steady(config: Config) -> Pacing:
+    """Pacing for a platform that declares none: a modest rate, no per-chat rules."""
+    return Pacing(rate=5)
+
+
+def nobody(incoming: Incoming, moderators: Moderators) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    platform: str
+    # One message's text as `measure` counts it; None: no limit (the console). An announcement
+    # over it is refused at its preview, not sent to thousands to fail.
+    max_text: int | None = None
+    measure: Callable[[Reply], int] = utf16_units
+    pacing: Callable[[Config], Pacing] = steady  # how fast the outbox may send there
+    ephemeral: bool = False  # can answer one person privately inside a group
+    modals: bool = False  # can show a form as a modal (else a form is a conversation)
+    attachments: bool = False  # people can send files and photos
+    # Whether the person behind an Incoming is a campaign moderator, by [moderators] in the
+    # config; asked on every call (Dispatcher.is_moderator), never remembered.
+    moderator: Callable[[Incoming, Moderators], bool] = nobody
+    # Whoever types runs the process and owns the database (the console): a moderator when
+    # the process was started so (Dispatcher.local_moderator), and never slowed down.
+    local: bool = False
+    # People can close their direct messages to the bot without blocking it: the announcement
+    # report always counts them apart ("DMs closed"), also when there are none.
+    closable_dms: bool = False
+
+
+def with_closable_dms(known: Mapping[str, Capabilities]) -> tuple[str, ...]:
+    """The platforms whose announcement report always counts "DMs closed"."""
+    return tuple(platform for platform, c in known.items() if c.closable_dms)
