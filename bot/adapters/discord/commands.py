@@ -49,9 +49,9 @@ def _topic(name: str) -> Callback:
 def _settings(name: str) -> Callback:
     # The words /settings understands (bot/handlers/prompts.py KEYS); a test keeps them in step.
     @app_commands.describe(key="What to change", value=(
-        "The new value, e.g. Europe/London or 08:30 (leave it out to be asked)"))
+        "The new value, e.g. Europe/London, 08:30 or es (leave it out to be asked)"))
     async def callback(interaction: discord.Interaction,
-                       key: Optional[Literal["timezone", "time"]] = None,
+                       key: Optional[Literal["timezone", "time", "language"]] = None,
                        value: Optional[str] = None) -> None:
         args = " ".join(part for part in (key, value) if part)
         await sink_of(interaction).on_command(interaction, name, args=args)
