@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
@@ -72,7 +72,7 @@ class Text(str):
 
     versions: Mapping[str, str]
 
-    def __new__(cls, text: str, versions: Mapping[str, str] | None = None) -> Text:
+    def __new__(cls, text: str, versions: Mapping[str, str] | None = None) -> Self:
         self = super().__new__(cls, text)
         self.versions = dict(versions or {})
         return self

@@ -154,8 +154,8 @@ def test_bad_content_is_refused_naming_the_key(data, value, problem):
 
 @pytest.mark.parametrize(("languages", "problem"), [
     (["en", "xx"], "campaign.languages: 'xx' is not a known language code"),
-    (["en", "fr"], "campaign.languages: no translation of the bot into 'fr' yet: add "
-                   "bot/locales/fr/LC_MESSAGES/bot.po"),
+    (["en", "fr"], ("campaign.languages: no translation of the bot into 'fr' yet: add "
+                    "bot/locales/fr/LC_MESSAGES/bot.po")),
     (["en", "en"], "campaign.languages: 'en' is listed twice"),
     ([], "campaign.languages: list at least one language (the first is the default)"),
 ])

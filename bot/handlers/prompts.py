@@ -12,8 +12,8 @@ from ..core import Button, Field, Form, FormRequest, Plain, Reply
 from ..routing import STALE, Context, Router
 from ..slots import plan_next, time_or, zone_or
 from ..timefmt import moment
-from .language import ask_language, language_buttons, language_line, set_language
 from .countdown import action_for, countdown_reply
+from .language import ask_language, language_buttons, language_line, set_language
 
 router = Router()
 
