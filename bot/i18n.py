@@ -154,7 +154,7 @@ class Translator:
 
     def spans(self, message: str, /, **values: Any) -> list[Any]:
         """`t`, as parts for Reply.of: a value that is a Span (Bold, Link...) stays a span, at
-        the place the translation puts it. `Reply.of(*ctx.spans(MORE, link=Link(url, url)))`"""
+        the place the translation puts it: `Reply.of(*ctx.tr.spans(MORE, link=Link(url, url)))`"""
         parts: list[Any] = []
         for literal, name, spec, _ in _FIELDS.parse(self.catalog.gettext(message)):
             parts.append(literal)
@@ -227,9 +227,13 @@ def negotiate(platform_locale: str | None, languages: Sequence[str]) -> str:
     "es-419", "es-ES" -> "es"); the first configured one (the default) when none is close."""
     default = languages[0] if languages else DEFAULT
     wanted = (platform_locale or "").strip().replace("-", "_")
-    found = negotiate_locale([wanted], list(languages), sep="_") if wanted else None
-    if found is None:
+    if not wanted:
         return default
+    found = negotiate_locale([wanted], list(languages), sep="_") or ""
+    if found.lower() not in (code.lower() for code in languages):
+        # Only a regional variant is configured (es_MX): the same language is closest.
+        base = wanted.split("_")[0].lower()
+        found = next((code for code in languages if code.split("_")[0].lower() == base), "")
     return next((code for code in languages if code.lower() == found.lower()), default)
 
 

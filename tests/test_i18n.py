@@ -232,6 +232,11 @@ def test_nothing_close_gets_the_first_configured_language():
     assert negotiate("en-US", ("es",)) == "es"
 
 
+def test_a_configured_regional_variant_is_close_to_its_language():
+    assert [negotiate(code, ("en", "es_MX")) for code in ("es", "es-419", "es-MX", "en-US")] == [
+        "es_MX", "es_MX", "es_MX", "en"]
+
+
 @pytest.mark.parametrize(("typed", "expected"), [
     ("es", "es"), (" ES ", "es"), ("es-MX", "es"), ("Español", "es"), ("español", "es"),
     ("english", "en"), ("fr", None), ("", None), ("e", None),
