@@ -28,6 +28,9 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--name", help="your display name in the console chat")
     console.add_argument("--moderator", action="store_true",
                          help="act as a moderator (you own the database anyway)")
+    console.add_argument("--lang", metavar="CODE", default="",
+                         help="the language your 'app' is set to, e.g. es (the bot answers in "
+                              "the closest configured language; /settings language overrides)")
     sub.add_parser("check", parents=[common], help="validate the config and summarise it")
     export = sub.add_parser("export", parents=[common], help="export data as CSV")
     export.add_argument("what", choices=["signatures", "mailing-list"],
@@ -89,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "backup":
             return asyncio.run(_backup(config, args.file))
         if command == "console":
-            return asyncio.run(app.console(config, name=args.name, moderator=args.moderator))
+            return asyncio.run(app.console(config, name=args.name, moderator=args.moderator,
+                                           lang=args.lang))
         return asyncio.run(app.run(config))
     except DatabaseTooNew as exc:
         print(exc, file=sys.stderr)

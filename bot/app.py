@@ -137,7 +137,7 @@ async def serve(config: Config, found: dict[str, str], clock: Clock | None = Non
 
 
 async def console(config: Config, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                  name: str | None = None, moderator: bool = False) -> int:
+                  name: str | None = None, moderator: bool = False, lang: str = "") -> int:
     async with open_bot(config, local_moderator=moderator) as bot:
-        await run_console(bot, stdin, stdout, name)
+        await run_console(bot, stdin, stdout, name, lang)
     return 0

@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from .content import Content, MaybeContent, language_codes, missing_versions
+from .i18n import N_, CatalogText
 from .validation import is_hhmm, is_timezone
 
 DEFAULT_CONFIG = "config.toml"
@@ -69,7 +71,7 @@ def _regex(value: str) -> str:
     return value
 
 
-Text = Annotated[str, Field(min_length=1)]
+NonEmpty = Annotated[str, Field(min_length=1)]
 Url = Annotated[str, AfterValidator(_url)]
 TimeOfDay = Annotated[str, AfterValidator(_hhmm)]
 Timezone = Annotated[str, AfterValidator(_timezone)]
@@ -84,24 +86,26 @@ class Section(BaseModel):
 
 
 class Campaign(Section):
-    name: Text
-    organisation: Text
-    summary: Text
+    name: Content
+    organisation: Content
+    summary: Content
     timezone: Timezone
     deadline: Moment
-    deadline_label: Text
-    deadline_text: str = ""
+    deadline_label: Content
+    deadline_text: MaybeContent = ""
     donate_url: Url
-    donate_text: Text
+    donate_text: Content
     website: Url
+    # The languages the bot speaks; the first is the default (bot/i18n.py, bot/content.py).
+    languages: Annotated[tuple[str, ...], Many, AfterValidator(language_codes)] = ("en",)
 
 
 class Petition(Section):
-    title: Text
-    text: Text
-    target: Text
-    consent_text: Text
-    consent_version: Text
+    title: Content
+    text: Content
+    target: Content
+    consent_text: Content
+    consent_version: NonEmpty
     # When the consent_version's wording took effect (a date): exported with the mailing list.
     consent_version_date: Day | None = None
     name: FieldMode = "required"
@@ -112,12 +116,12 @@ class Petition(Section):
 
 class Event(Section):
     id: Annotated[str, Field(pattern=EVENT_ID.pattern)]
-    title: Text
+    title: Content
     starts_at: Moment
     ends_at: Moment
-    location: str = ""
+    location: MaybeContent = ""
     url: Url | None = None
-    description: str = ""
+    description: MaybeContent = ""
 
     @field_validator("ends_at")
     @classmethod
@@ -136,19 +140,18 @@ class Event(Section):
 
 class Action(Section):
     date: Day
-    text: Text
+    text: Content
     url: Url | None = None
 
 
 class Prompts(Section):
     send_at: TimeOfDay = "09:00"
-    fallback_action: Text
+    fallback_action: Content
     # A prompt missed while the bot was down goes out on restart if it is less late than this.
     catch_up_hours: Annotated[float, Field(strict=False, gt=0, le=24)] = 3
-    closing_message: Text = (
+    closing_message: Content = CatalogText(N_(
         "The countdown is over. Thank you for taking action every day: we'll be in touch about "
-        "what comes next."
-    )
+        "what comes next."))
 
 
 class Reminders(Section):
@@ -163,7 +166,7 @@ class Moderators(Section):
 
 
 class Storage(Section):
-    path: Text = "campaign.db"
+    path: NonEmpty = "campaign.db"
 
 
 class Telegram(Section):
@@ -196,12 +199,17 @@ class Config(Section):
     discord: Discord = Discord()
 
     @model_validator(mode="after")
-    def _unique(self) -> Config:
+    def _consistent(self) -> Config:
         problems = _duplicates("events", "id", [e.id for e in self.events])
         problems += _duplicates("actions", "date", [a.date for a in self.actions])
+        problems += missing_versions(self, self.campaign.languages)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.campaign.languages
 
     @property
     def zone(self) -> ZoneInfo:
@@ -255,8 +263,16 @@ def format_errors(exc: ValidationError) -> list[str]:
 
 
 def parse(data: dict, base_dir: Path) -> Config:
+    # Content tables take the default language's version as their str value: the validators
+    # need the languages before [campaign] itself is validated.
+    campaign = data.get("campaign")
+    languages = campaign.get("languages") if isinstance(campaign, dict) else None
+    if not (isinstance(languages, list) and languages
+            and all(isinstance(code, str) for code in languages)):
+        languages = ["en"]
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(
+            data, context={"languages": [code.replace("-", "_") for code in languages]})
     except ValidationError as exc:
         raise ConfigError(format_errors(exc)) from None
     db = Path(config.storage.path)

@@ -182,6 +182,10 @@ class Incoming:
     # The platform says this person may manage the group or channel (Telegram: an admin;
     # Discord: Manage Server). Set by the adapter from the platform, never from the client.
     can_manage_chat: bool = False
+    # The language the person's app is set to, as the platform names it (Telegram
+    # `language_code` "es" or "pt-br", Discord `interaction.locale` "es-419"); "" when unknown.
+    # The dispatcher negotiates it against the configured languages (bot/i18n.py).
+    locale: str = ""
 
 
 class Clock(Protocol):
@@ -211,7 +215,7 @@ def parse_command(text: str, bot_username: str | None = None) -> tuple[str, str]
 
 
 def button_incoming(user: UserRef, chat: ChatRef, data: str, role_ids=(),
-                    can_manage_chat: bool = False) -> Incoming:
+                    can_manage_chat: bool = False, locale: str = "") -> Incoming:
     """Turn client-supplied button data into an Incoming; malformed data gets an empty action
     name, which dispatch answers with 'no longer available'."""
     try:
@@ -219,7 +223,7 @@ def button_incoming(user: UserRef, chat: ChatRef, data: str, role_ids=(),
     except ValueError:
         action, payload = "", ()
     return Incoming("action", user, chat, name=action, payload=payload, role_ids=tuple(role_ids),
-                    can_manage_chat=can_manage_chat)
+                    can_manage_chat=can_manage_chat, locale=locale)
 
 
 # Replies are stored in the outbox as JSON: one body per message, rendered per platform at send

@@ -13,11 +13,12 @@ import logging
 import traceback
 from collections.abc import Callable, Iterable
 
-from . import forms
+from . import forms, i18n
 from .capabilities import Capabilities
 from .config import Config
 from .core import Button, Clock, FormRequest, Incoming, Outgoing, Reply
 from .flood import FloodGuard
+from .i18n import N_, Translator
 from .routing import (
     APOLOGY,
     REFUSED,
@@ -35,11 +36,11 @@ from .storage import Storage
 
 log = logging.getLogger(__name__)
 
-UNKNOWN = "Sorry, I don't know /{name}. Send /help to see what I can do."
-NOT_UNDERSTOOD = "I didn't catch that. Send /help to see what I can do."
-ABANDONED = "(I set aside your unfinished {title}. Send {command} to start it again.)"
-GO_PRIVATE = "Let's do /{name} in a private chat, so nothing personal is shared here."
-OPEN_PRIVATE = "Open a private chat"
+UNKNOWN = N_("Sorry, I don't know /{name}. Send /help to see what I can do.")
+NOT_UNDERSTOOD = N_("I didn't catch that. Send /help to see what I can do.")
+ABANDONED = N_("(I set aside your unfinished {title}. Send {command} to start it again.)")
+GO_PRIVATE = N_("Let's do /{name} in a private chat, so nothing personal is shared here.")
+OPEN_PRIVATE = N_("Open a private chat")
 
 
 class Dispatcher:
@@ -99,8 +100,11 @@ class Dispatcher:
                     raise ValueError(f"registered twice: {sorted(clash)}")
                 table.update(mine)
 
-    def context(self, incoming: Incoming) -> Context:
-        return Context(incoming, self.store, self.config, self.clock.now(), self)
+    def context(self, incoming: Incoming, language: str | None = None) -> Context:
+        """`language`: the person's (i18n.language_for); None: their app's, negotiated."""
+        language = language or i18n.negotiate(incoming.locale, self.config.languages)
+        return Context(incoming, self.store, self.config, self.clock.now(), self,
+                       i18n.translator(language))
 
     def is_moderator(self, incoming: Incoming) -> bool:
         """Asked on every call: the platform's adapter says how its people are recognised
@@ -131,7 +135,8 @@ class Dispatcher:
         ]
 
     async def handle(
-        self, incoming: Incoming, *, modal: bool = False, ephemeral: bool = False
+        self, incoming: Incoming, *, modal: bool = False, ephemeral: bool = False,
+        language: str | None = None,
     ) -> list[Outgoing]:
         """Answer one event. With modal=False, FormRequests become conversations here.
         ephemeral=True: the adapter can answer privately inside a group (Discord), so private
@@ -142,8 +147,11 @@ class Dispatcher:
                                    exempt=self._is_local(incoming))
         if slowed is not None:
             return list(slowed)
-        ctx = self.context(incoming)
+        ctx = self.context(incoming, language)
         try:
+            if language is None:  # else an adapter looked it up already
+                ctx.tr = i18n.translator(await i18n.language_for(
+                    self.store, self.config.languages, incoming))
             if incoming.kind == "command":
                 out = await self._command(ctx, ephemeral)
             elif incoming.kind == "action":
@@ -156,30 +164,32 @@ class Dispatcher:
             return out
         except Exception as exc:  # a handler bug must never take the bot down
             log_failure(incoming, exc)
-            return [Reply.of(APOLOGY)]
+            return [Reply.of(ctx.t(APOLOGY))]
 
     async def _command(self, ctx: Context, ephemeral: bool) -> list[Outgoing]:
         incoming = ctx.incoming
         command = self.commands.get(incoming.name)
         if command is None:
-            return [Reply.of(UNKNOWN.format(name=incoming.name))]
+            return [Reply.of(ctx.t(UNKNOWN, name=incoming.name))]
         if command.moderator and not self.is_moderator(incoming):
             log.warning("refused moderator command /%s on %s", command.name,
                         incoming.user.platform)
-            return [Reply.of(REFUSED.format(name=command.name))]
+            return [Reply.of(ctx.t(REFUSED, name=command.name))]
         in_group = not incoming.chat.is_direct and not ephemeral
         if (command.private or command.moderator) and in_group:
-            return [self.go_private(incoming.user.platform, command.name)]
+            return [self.go_private(incoming.user.platform, command.name, ctx.tr)]
         # A command in a group leaves the person's private form alone: the note would tell the
         # group what they were filling in.
         keeps = command.keeps_form or not (incoming.chat.is_direct or ephemeral)
         notes = [] if keeps else await self.abandon_form(ctx)
         return notes + as_list(await command.handler(ctx))
 
-    def go_private(self, platform: str, name: str) -> Reply:
+    def go_private(self, platform: str, name: str, tr: Translator | None = None) -> Reply:
+        """`tr`: the person's (ctx.tr); without it, the default language's."""
+        tr = tr or i18n.translator(self.config.languages[0])
         link = self.deep_links.get(platform)
-        buttons = [[Button(OPEN_PRIVATE, url=link(name))]] if link else []
-        return Reply.of(GO_PRIVATE.format(name=name), buttons=buttons)
+        buttons = [[Button(tr.t(OPEN_PRIVATE), url=link(name))]] if link else []
+        return Reply.of(tr.t(GO_PRIVATE, name=name), buttons=buttons)
 
     def asks_moderator(self, incoming: Incoming) -> bool:
         """Whether the answer to `incoming` depends on moderator rights: an adapter that has to
@@ -204,24 +214,24 @@ class Dispatcher:
         spec = self.forms.get(session.form_id)
         if spec is None:
             return []
-        title = spec.build(ctx).title
-        return [Reply.of(ABANDONED.format(title=title, command=f"/{spec.command}"))]
+        title, command = spec.build(ctx).title, f"/{spec.command}"
+        return [Reply.of(ctx.t(ABANDONED, title=title, command=command))]
 
     async def _text(self, ctx: Context) -> list[Outgoing]:
         for handler in self.text_handlers:
             result = await handler(ctx)
             if result is not None:
                 return as_list(result)
-        return [Reply.of(NOT_UNDERSTOOD)]
+        return [Reply.of(ctx.t(NOT_UNDERSTOOD))]
 
     async def _action(self, ctx: Context) -> list[Outgoing]:
         incoming = ctx.incoming
         action = self.actions.get(incoming.name)
         if action is None:
-            return [Reply.of(STALE, private=True)]
+            return [Reply.of(ctx.t(STALE), private=True)]
         if action.moderator and not self.is_moderator(incoming):
             log.warning("refused moderator button %s on %s", action.name, incoming.user.platform)
-            return [Reply.of(STALE, private=True)]
+            return [Reply.of(ctx.t(STALE), private=True)]
         return as_list(await action.handler(ctx))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 
 from .core import Button, Field, Form, FormRequest, Reply
+from .i18n import N_, Problem
 from .routing import REFUSED, STALE, Context, FormSpec, Router, as_list
 from .storage import FormSession
 from .text import is_ascii_digits, shorten
@@ -29,13 +30,13 @@ router = Router()
 ACTION = "form"
 DEFAULT, SKIP = "d", "s"
 
-STEP = "({step} of {total}) "
-CANCEL_HINT = "Send /cancel to stop."
-USE_DEFAULT = "Use “{value}”"
-SKIP_LABEL = "Skip"
-REQUIRED = "This one is required."
-CHOOSE = "Please choose one of the options: {labels}."
-TOO_LONG = "That is too long: at most {limit} characters."
+QUESTION = N_("{question}\nSend /cancel to stop.")
+STEP = N_("({step} of {total}) {question}\nSend /cancel to stop.")
+USE_DEFAULT = N_("Use “{value}”")
+SKIP_LABEL = N_("Skip")
+REQUIRED = N_("This one is required.")
+CHOOSE = N_("Please choose one of the options: {labels}.")
+TOO_LONG = N_("That is too long: at most {limit} characters.")
 
 
 def spec_for(ctx: Context, session: FormSession) -> tuple[FormSpec, Form] | None:
@@ -48,7 +49,8 @@ def spec_for(ctx: Context, session: FormSession) -> tuple[FormSpec, Form] | None
     return spec, form
 
 
-def question(form: Form, step: int) -> Reply:
+def question(ctx: Context, form: Form, step: int) -> Reply:
+    """The form's question `step` (its words come translated from the form's builder)."""
     field = form.fields[step]
     buttons: list[Button] = []
     if field.kind == "choice":
@@ -57,12 +59,15 @@ def question(form: Form, step: int) -> Reply:
     else:
         if field.default:
             # Button labels stay short on every platform; the full default is stored.
-            label = USE_DEFAULT.format(value=shorten(field.default, 24))
+            label = ctx.t(USE_DEFAULT, value=shorten(field.default, 24))
             buttons.append(Button(label, ACTION, (form.id, str(step), DEFAULT)))
         if not field.required:
-            buttons.append(Button(SKIP_LABEL, ACTION, (form.id, str(step), SKIP)))
-    prefix = STEP.format(step=step + 1, total=len(form.fields)) if len(form.fields) > 1 else ""
-    return Reply.of(f"{prefix}{field.prompt}\n{CANCEL_HINT}", buttons=[buttons], private=True)
+            buttons.append(Button(ctx.t(SKIP_LABEL), ACTION, (form.id, str(step), SKIP)))
+    if len(form.fields) > 1:
+        text = ctx.t(STEP, step=step + 1, total=len(form.fields), question=field.prompt)
+    else:
+        text = ctx.t(QUESTION, question=field.prompt)
+    return Reply.of(text, buttons=[buttons], private=True)
 
 
 def allowed(ctx: Context, spec: FormSpec) -> bool:
@@ -73,7 +78,7 @@ async def refuse(ctx: Context, spec: FormSpec) -> list:
     """A moderator form from someone who is not (or no longer) a moderator: end it, say no."""
     await ctx.store.end_form_session(ctx.user.platform, ctx.user.id, spec.id)
     log.warning("refused moderator form %s on %s", spec.id, ctx.user.platform)
-    return [Reply.of(REFUSED.format(name=spec.command), private=True)]
+    return [Reply.of(ctx.t(REFUSED, name=spec.command), private=True)]
 
 
 async def start(ctx: Context, request: FormRequest) -> list:
@@ -85,21 +90,22 @@ async def start(ctx: Context, request: FormRequest) -> list:
     await ctx.store.save_form_session(
         user.platform, user.id, FormSession(form.id, 0, {}), ctx.now
     )
-    return [question(form, 0)]
+    return [question(ctx, form, 0)]
 
 
 def clean(field: Field, raw: str) -> str:
-    """The validated value, or ValueError with a one-line reason for the supporter."""
+    """The validated value, or ValueError with a one-line reason for the supporter (a
+    Problem, or a validator's own: shown through ctx.explain, which translates Problems)."""
     value = raw.strip()
     if field.kind == "choice":
         for choice in field.choices:
             if value.casefold() == choice.label.casefold():
                 return choice.value
-        raise ValueError(CHOOSE.format(labels=", ".join(c.label for c in field.choices)))
+        raise Problem(CHOOSE, labels=", ".join(c.label for c in field.choices))
     if not value:
-        raise ValueError(REQUIRED)
+        raise Problem(REQUIRED)
     if len(value) > field.max_length * 4:  # cheap guard before the validator sees huge input
-        raise ValueError(TOO_LONG.format(limit=field.max_length))
+        raise Problem(TOO_LONG, limit=field.max_length)
     return field.validate(value) if field.validate else value
 
 
@@ -116,14 +122,14 @@ async def answer(ctx: Context, session: FormSession) -> list:
     found = spec_for(ctx, session)
     if found is None:
         await ctx.store.end_form_session(ctx.user.platform, ctx.user.id)
-        return [Reply.of(STALE, private=True)]
+        return [Reply.of(ctx.t(STALE), private=True)]
     spec, form = found
     if not allowed(ctx, spec):
         return await refuse(ctx, spec)
     try:
         value = clean(form.fields[session.step], ctx.incoming.args)
     except ValueError as reason:
-        return [Reply.of(str(reason), private=True), question(form, session.step)]
+        return [Reply.of(ctx.explain(reason), private=True), question(ctx, form, session.step)]
     return await advance(ctx, spec, form, session, value)
 
 
@@ -136,7 +142,7 @@ async def press(ctx: Context) -> list:
     if found is not None and not allowed(ctx, found[0]):
         return await refuse(ctx, found[0])
     if found is None or len(payload) != 3 or payload[:2] != (session.form_id, str(session.step)):
-        return [Reply.of(STALE, private=True)]
+        return [Reply.of(ctx.t(STALE), private=True)]
     spec, form = found
     field, pick = form.fields[session.step], payload[2]
     if field.kind == "choice" and is_ascii_digits(pick) and int(pick) < len(field.choices):
@@ -146,7 +152,7 @@ async def press(ctx: Context) -> list:
     elif field.kind == "text" and pick == SKIP and not field.required:
         value = None
     else:
-        return [Reply.of(STALE, private=True)]
+        return [Reply.of(ctx.t(STALE), private=True)]
     return await advance(ctx, spec, form, session, value)
 
 
@@ -158,11 +164,11 @@ async def advance(ctx: Context, spec: FormSpec, form: Form, session: FormSession
         await ctx.store.save_form_session(
             user.platform, user.id, FormSession(form.id, step, values), ctx.now
         )
-        return [question(form, step)]
+        return [question(ctx, form, step)]
     # Only the call that removes the session completes the form: a double tap, or the same
     # button pressed on two devices, completes it once.
     if not await ctx.store.end_form_session(user.platform, user.id, form.id, session.step):
-        return [Reply.of(STALE, private=True)]
+        return [Reply.of(ctx.t(STALE), private=True)]
     return as_list(await spec.submit(ctx, values))
 
 
@@ -171,7 +177,7 @@ async def submit_all(ctx: Context, form_id: str, raw: dict[str, str]) -> list:
     choice fields as a conversation. Returns the problems as one reply when there are any."""
     spec = ctx.bot.forms.get(form_id)
     if spec is None:
-        return [Reply.of(STALE, private=True)]
+        return [Reply.of(ctx.t(STALE), private=True)]
     if not allowed(ctx, spec):
         return await refuse(ctx, spec)
     form = spec.build(ctx)
@@ -187,7 +193,7 @@ async def submit_all(ctx: Context, form_id: str, raw: dict[str, str]) -> list:
         try:
             values[field.name] = clean(field, text)
         except ValueError as reason:
-            problems.append(f"{field.label}: {reason}")
+            problems.append(f"{field.label}: {ctx.explain(reason)}")
     if problems:
         return [Reply.of("\n".join(problems), private=True)]
     step = sum(1 for f in form.fields if f.kind == "text")
@@ -198,4 +204,4 @@ async def submit_all(ctx: Context, form_id: str, raw: dict[str, str]) -> list:
     await ctx.store.save_form_session(
         ctx.user.platform, ctx.user.id, FormSession(form.id, step, values), ctx.now
     )
-    return [question(form, step)]
+    return [question(ctx, form, step)]

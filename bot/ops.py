@@ -99,6 +99,8 @@ def summary(config: Config, now: datetime, tokens: dict[str, str]) -> str:
     lines = [
         f"Config OK: {c.name} — {c.organisation}",
         f"Timezone:   {c.timezone}",
+        "Languages:  " + ", ".join(f"{code} (default)" if i == 0 else code
+                                   for i, code in enumerate(c.languages)),
         f"Deadline:   {c.deadline_label}, {deadline}",
         f"Petition:   {p.title} (to {p.target})",
         f"            fields: {fields}; consent version {p.consent_version}"

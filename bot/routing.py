@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -20,11 +20,13 @@ from .capabilities import Capabilities
 from .config import Config
 from .core import Form, Incoming, Outgoing, Reply
 from .sender import Sender
+from .i18n import N_, Translator, translator
 from .storage import Storage
 
-APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
-STALE = "This button is no longer available. Send /help to start again."
-REFUSED = "Sorry, /{name} is only for campaign moderators."
+# Translated where they are used: Reply.of(ctx.t(STALE), private=True).
+APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a moment.")
+STALE = N_("This button is no longer available. Send /help to start again.")
+REFUSED = N_("Sorry, /{name} is only for campaign moderators.")
 
 Result = Outgoing | list[Outgoing] | None
 Handler = Callable[["Context"], Awaitable[Result]]
@@ -51,7 +53,7 @@ class DispatcherView(Protocol):
 
     def is_moderator(self, incoming: Incoming) -> bool: ...
 
-    def go_private(self, platform: str, name: str) -> Reply: ...
+    def go_private(self, platform: str, name: str, tr: Translator | None = None) -> Reply: ...
 
     def help_lines(self, moderator: bool) -> list[tuple[str, str, bool]]: ...
 
@@ -67,10 +69,33 @@ class Context:
     config: Config
     now: datetime
     bot: DispatcherView
+    # The person's language, chosen by the dispatcher (bot/i18n.py language_for): every word
+    # a handler says goes through it, `ctx.t(CONSTANT, name=value)`.
+    tr: Translator = field(default_factory=translator)
 
     @property
     def user(self):
         return self.incoming.user
+
+    @property
+    def lang(self) -> str:
+        return self.tr.lang
+
+    @property
+    def t(self):
+        return self.tr.t  # (msgid, **values) -> the sentence in the person's language
+
+    @property
+    def n(self):
+        return self.tr.n  # (singular, plural, count, **values): real plural rules
+
+    @property
+    def text(self):
+        return self.tr.text  # config content (i18n.Text) -> the person's language's version
+
+    @property
+    def explain(self):
+        return self.tr.explain  # a ValueError's reason, translated when it is a Problem
 
 
 @dataclass(frozen=True)

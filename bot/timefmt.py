@@ -1,39 +1,34 @@
 """How dates and times read in replies (the console and Telegram show these; Discord shows its
-own localised timestamps and uses these as the fallback)."""
+own localised timestamps and uses these as the fallback), in a configured language: "Thu 10 Jun
+2027" / "jue, 10 jun 2027". Babel does the work (bot/i18n.py Translator, where handlers reach
+the same functions as `ctx.tr.day(...)`); English, the default, reads as it always has."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-
-def day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b %Y}"
+from .i18n import DEFAULT, translator
 
 
-def moment(at: datetime, zone: ZoneInfo) -> str:
-    local = at.astimezone(zone)
-    return f"{day(local.date())}, {local:%H:%M} {local.tzname()}"
+def day(d: date, locale: str = DEFAULT) -> str:
+    return translator(locale).day(d)
 
 
-def span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    a, b = start.astimezone(zone), end.astimezone(zone)
-    if a.date() == b.date():
-        return f"{day(a.date())}, {a:%H:%M}–{b:%H:%M} {b.tzname()}"
-    return f"{moment(start, zone)} – {moment(end, zone)}"
+def moment(at: datetime, zone: ZoneInfo, locale: str = DEFAULT) -> str:
+    return translator(locale).moment(at, zone)
 
 
-def duration(delta: timedelta) -> str:
+def span(start: datetime, end: datetime, zone: ZoneInfo, locale: str = DEFAULT) -> str:
+    return translator(locale).span(start, end, zone)
+
+
+def duration(delta: timedelta, locale: str = DEFAULT) -> str:
     """'12 days and 3 hours', rounded down to the hour; under an hour says so."""
-    hours = int(delta.total_seconds() // 3600)
-    days, hours = divmod(hours, 24)
-    parts = []
-    if days:
-        parts.append(f"{days} day{'s' if days != 1 else ''}")
-    if hours or days:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    return " and ".join(parts) if parts else "less than an hour"
+    return translator(locale).duration(delta)
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
+    """English only, for what is not translated yet: translated text uses ctx.n (real plural
+    rules) instead."""
     return f"{count} {word if count == 1 else (words or word + 's')}"

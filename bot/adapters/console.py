@@ -35,8 +35,9 @@ def render(reply: Reply, start: int = 1) -> str:
 
 
 class ConsoleChat:
-    def __init__(self, bot: Dispatcher, out: TextIO, name: str | None = None):
+    def __init__(self, bot: Dispatcher, out: TextIO, name: str | None = None, lang: str = ""):
         self.bot = bot
+        self.locale = lang  # --lang: stands for the language a chat app would report
         self.out = out
         display = name or getpass.getuser().title()
         self.user = UserRef(PLATFORM, "local", display)
@@ -46,12 +47,13 @@ class ConsoleChat:
     def to_incoming(self, line: str) -> Incoming:
         parsed = parse_command(line)
         if parsed:
-            return Incoming("command", self.user, self.chat, name=parsed[0], args=parsed[1])
+            return Incoming("command", self.user, self.chat, name=parsed[0], args=parsed[1],
+                            locale=self.locale)
         typed = line.strip()
         for number, button in enumerate(self.buttons, start=1):
             if typed == str(number) or typed.casefold() == button.label.casefold():
-                return button_incoming(self.user, self.chat, button.data)
-        return Incoming("text", self.user, self.chat, args=line)
+                return button_incoming(self.user, self.chat, button.data, locale=self.locale)
+        return Incoming("text", self.user, self.chat, args=line, locale=self.locale)
 
     async def say(self, line: str) -> None:
         answers = await self.bot.handle(self.to_incoming(line))
@@ -81,8 +83,8 @@ async def read_lines(stream: TextIO) -> asyncio.Queue:
 
 
 async def run_console(bot: Dispatcher, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                      name: str | None = None) -> None:
-    chat = ConsoleChat(bot, stdout, name)
+                      name: str | None = None, lang: str = "") -> None:
+    chat = ConsoleChat(bot, stdout, name, lang)
     interactive = stdin.isatty()
     if interactive:
         stdout.write(BANNER.format(name=chat.user.display_name) + "\n\n")

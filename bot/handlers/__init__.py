@@ -1,7 +1,7 @@
 """Every router, in the order /help lists their commands; and what adapters may read of the
 handlers (SETTINGS_CHOICES). The services read bot/handlers/messages.py."""
 
-from . import announce, countdown, events, help, petition, privacy, prompts, stats
+from . import announce, countdown, events, help, language, petition, privacy, prompts, stats
 from .prompts import SETTINGS_CHOICES
 
 __all__ = ["ROUTERS", "SETTINGS_CHOICES"]
@@ -12,6 +12,7 @@ ROUTERS = (
     events.router,
     countdown.router,
     prompts.router,
+    language.router,
     privacy.router,
     help.tail,
     stats.router,

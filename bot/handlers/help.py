@@ -5,30 +5,36 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..core import Bold, Button, FormRequest, Link, Reply
+from ..i18n import N_
 from ..routing import STALE, Context, Router, as_list
 
 router = Router()
 tail = Router()  # listed last in /help, after the campaign commands
 
-MODERATOR_HEADING = "For moderators:"
-NOTHING_TO_CANCEL = "There's nothing to cancel."
-CANCELLED = "Cancelled. Nothing you typed in that form was kept."
-ASK_CANCEL = "Stop filling in your {title}? Nothing you typed in it will be kept."
-YES_CANCEL = "Yes, stop it"
+MODERATOR_HEADING = N_("For moderators:")
+MORE = N_("More: {website}")
+DONATE_LINK = N_("Donate here")
+NOTHING_TO_CANCEL = N_("There's nothing to cancel.")
+CANCELLED = N_("Cancelled. Nothing you typed in that form was kept.")
+ASK_CANCEL = N_("Stop filling in your {title}? Nothing you typed in it will be kept.")
+YES_CANCEL = N_("Yes, stop it")
 
 
 def help_reply(ctx: Context) -> Reply:
     campaign = ctx.config.campaign
     moderator = ctx.bot.is_moderator(ctx.incoming)
-    parts: list = [Bold(campaign.name), f" — {campaign.organisation}\n{campaign.summary}\n"]
-    lines = ctx.bot.help_lines(moderator)
+    parts: list = [Bold(ctx.text(campaign.name)),
+                   f" — {ctx.text(campaign.organisation)}\n{ctx.text(campaign.summary)}\n"]
+    # Each command's docstring is its help line; the catalogs hold their translations.
+    lines = [(name, ctx.t(description), for_mods)
+             for name, description, for_mods in ctx.bot.help_lines(moderator)]
     for name, description, for_mods in lines:
         if not for_mods:
             parts.append(f"\n/{name} — {description}")
     if moderator:
-        parts.append(f"\n\n{MODERATOR_HEADING}")
+        parts.append(f"\n\n{ctx.t(MODERATOR_HEADING)}")
         parts += [f"\n/{name} — {desc}" for name, desc, for_mods in lines if for_mods]
-    parts += ["\n\nMore: ", Link(campaign.website, campaign.website)]
+    parts += ["\n\n", *ctx.tr.spans(MORE, website=Link(campaign.website, campaign.website))]
     return Reply.of(*parts)
 
 
@@ -48,7 +54,7 @@ async def start(ctx: Context):
     if command is None or command.moderator or command.deep_link is None:
         return help_reply(ctx)
     if command.private and not direct:  # "/start mydata" in a group
-        return ctx.bot.go_private(ctx.user.platform, target)
+        return ctx.bot.go_private(ctx.user.platform, target, ctx.tr)
     # As if the command had been typed alone: "/start settings" is /settings, not a usage error.
     linked = replace(ctx, incoming=replace(ctx.incoming, name=target, args=""))
     out = as_list(await command.deep_link(linked))
@@ -67,7 +73,8 @@ async def help_(ctx: Context):
 async def donate(ctx: Context):
     """Support the campaign with a donation."""
     campaign = ctx.config.campaign
-    return Reply.of(campaign.donate_text, "\n", Link("Donate here", campaign.donate_url))
+    return Reply.of(ctx.text(campaign.donate_text), "\n",
+                    Link(ctx.t(DONATE_LINK), campaign.donate_url))
 
 
 async def ask_cancel(ctx: Context):
@@ -76,10 +83,10 @@ async def ask_cancel(ctx: Context):
     session = await ctx.store.form_session(user.platform, user.id)
     spec = ctx.bot.forms.get(session.form_id) if session else None
     if spec is None:
-        return Reply.of(NOTHING_TO_CANCEL, private=True)
+        return Reply.of(ctx.t(NOTHING_TO_CANCEL), private=True)
     title = spec.build(ctx).title
-    return Reply.of(ASK_CANCEL.format(title=title), private=True,
-                    buttons=[[Button(YES_CANCEL, "cancel", (spec.id,))]])
+    return Reply.of(ctx.t(ASK_CANCEL, title=title), private=True,
+                    buttons=[[Button(ctx.t(YES_CANCEL), "cancel", (spec.id,))]])
 
 
 @tail.command("cancel", keeps_form=True, confirm_deep_link=ask_cancel)
@@ -88,11 +95,11 @@ async def cancel(ctx: Context):
     if not ctx.incoming.chat.is_direct:
         # Forms are filled in privately. In a group, say the same to everyone, form or not,
         # and leave it alone: the group must not learn, or end, what someone does in private.
-        return ctx.bot.go_private(ctx.user.platform, "cancel")
+        return ctx.bot.go_private(ctx.user.platform, "cancel", ctx.tr)
     user = ctx.user
     if await ctx.store.end_form_session(user.platform, user.id):
-        return Reply.of(CANCELLED, private=True)
-    return Reply.of(NOTHING_TO_CANCEL, private=True)
+        return Reply.of(ctx.t(CANCELLED), private=True)
+    return Reply.of(ctx.t(NOTHING_TO_CANCEL), private=True)
 
 
 @tail.action("cancel")
@@ -100,7 +107,7 @@ async def cancel_pressed(ctx: Context):
     # Only the form the question was about: a later one, started since, is not ended by it.
     payload, user = ctx.incoming.payload, ctx.user
     if len(payload) != 1 or payload[0] not in ctx.bot.forms or not ctx.incoming.chat.is_direct:
-        return Reply.of(STALE, private=True)
+        return Reply.of(ctx.t(STALE), private=True)
     if await ctx.store.end_form_session(user.platform, user.id, payload[0]):
-        return Reply.of(CANCELLED, private=True)
-    return Reply.of(NOTHING_TO_CANCEL, private=True)
+        return Reply.of(ctx.t(CANCELLED), private=True)
+    return Reply.of(ctx.t(NOTHING_TO_CANCEL), private=True)

@@ -49,7 +49,7 @@ def sign_form(ctx: Context) -> Form:
                             required=petition.postcode == "required", max_length=16,
                             validate=validation.postcode(petition.postcode_pattern)))
     fields.append(Field(
-        "consent", "Consent", CONSENT_PROMPT.format(consent=petition.consent_text),
+        "consent", "Consent", CONSENT_PROMPT.format(consent=ctx.text(petition.consent_text)),
         kind="choice", choices=(Choice(SIGN, "sign"), Choice(SIGN_UPDATES, "updates")),
     ))
     return Form("sign", FORM_TITLE, tuple(fields))
@@ -77,8 +77,8 @@ async def sign(ctx: Context):
         return existing
     petition = ctx.config.petition
     total = await ctx.store.signature_total()
-    intro = Reply.of(Bold(petition.title), "\n\n", petition.text, TO, Italic(petition.target),
-                     COUNT.format(total=total))
+    intro = Reply.of(Bold(ctx.text(petition.title)), "\n\n", ctx.text(petition.text), TO,
+                     Italic(ctx.text(petition.target)), COUNT.format(total=total))
     return [intro, FormRequest("sign")]
 
 
@@ -89,8 +89,9 @@ async def signed(ctx: Context, values: dict):
         ctx.user.platform, ctx.user.id,
         name=values.get("name"), email=values.get("email"), postcode=values.get("postcode"),
         wants_updates=values["consent"] == "updates",
-        consent_text=petition.consent_text, consent_version=petition.consent_version,
-        now=ctx.now,
+        # Exactly what was shown, in the language it was shown in (the person's).
+        consent_text=ctx.text(petition.consent_text), consent_version=petition.consent_version,
+        now=ctx.now, language=ctx.lang,
     )
     if not result.created:
         return await already_signed(ctx)

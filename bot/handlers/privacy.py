@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core import Bold, Button, Reply
 from ..housekeeping import RETENTION
+from ..i18n import language_name
 from ..routing import STALE, Context, Router
 from ..sender import DMS_CLOSED
 from ..timefmt import moment
@@ -16,11 +17,14 @@ SIGNATURE = "\n\nPetition signature #{number}, {when}, on {platform}"
 FIELD = "\n  {label}: {value}"
 NOT_GIVEN = "(not given)"
 CONSENT = "\n  Consent: “{choice}”, consent text version {version}:\n  {text}"
+# Signed since the bot speaks several languages: the language the texts were shown in.
+CONSENT_IN = ("\n  Consent: “{choice}”, consent text version {version}, shown in {language}:"
+              "\n  {text}")
 UPDATES, NO_UPDATES = "keep me updated", "sign only, no updates"
 RSVPS = "\n\nWeek of Action RSVPs:"
 SUBSCRIPTION = "\n\nDaily prompts: {state} since {when}"
 ACTIVE, PAUSED = "subscribed", "paused"
-SETTINGS = "\n\nSettings: timezone {zone}, daily prompt time {time}"
+SETTINGS = "\n\nSettings: timezone {zone}, daily prompt time {time}, language {language}"
 UNSET = "default"
 FORM = "\n\nAn unfinished {form} form with: {fields}"
 DONE = "\n\nDaily actions you marked done: {days}"
@@ -82,9 +86,10 @@ async def mydata(ctx: Context):
         for label, value in (("Name", signature.name), ("Email", signature.email),
                              ("Postcode", signature.postcode)):
             parts.append(FIELD.format(label=label, value=value or NOT_GIVEN))
-        parts.append(CONSENT.format(
+        parts.append((CONSENT_IN if signature.language else CONSENT).format(
             choice=UPDATES if signature.wants_updates else NO_UPDATES,
-            version=signature.consent_version, text=signature.consent_text))
+            version=signature.consent_version, text=signature.consent_text,
+            language=language_name(signature.language) if signature.language else ""))
     going = await store.rsvps_of(user.platform, user.id)
     if going:
         parts.append(RSVPS)
@@ -102,9 +107,10 @@ async def mydata(ctx: Context):
         reason, since = held.unreachable
         parts.append(UNREACHABLE.format(when=moment(since, zone), why=why(reason)))
     settings = await store.settings_of(user.platform, user.id)
-    if settings.timezone or settings.send_at:
-        parts.append(SETTINGS.format(zone=settings.timezone or UNSET,
-                                     time=settings.send_at or UNSET))
+    if settings.timezone or settings.send_at or settings.language:
+        parts.append(SETTINGS.format(
+            zone=settings.timezone or UNSET, time=settings.send_at or UNSET,
+            language=language_name(settings.language) if settings.language else UNSET))
     done = await store.actions_done(user.platform, user.id)
     if done:
         parts.append(DONE.format(days=", ".join(done)))

@@ -13,6 +13,7 @@ from ..routing import STALE, Context, Router
 from ..slots import plan_next, time_or, zone_or
 from ..timefmt import moment
 from .countdown import action_for, countdown_reply
+from .language import ask_language, language_buttons, language_line, set_language
 
 router = Router()
 
@@ -69,6 +70,7 @@ GROUP_STOP = ("Only the people who manage this chat can stop its daily post. To 
 SETTING_WORDS = {  # the word that names a setting -> (setting key, validator, form id)
     "timezone": ("timezone", validation.timezone, "settings_timezone"),
     "time": ("send_at", validation.time_of_day, "settings_send_at"),
+    "language": ("language", None, None),  # a question with buttons: handlers/language.py
 }
 # What a platform offers as the choices of /settings (Discord's `key` option): the one list.
 SETTINGS_CHOICES = tuple(SETTING_WORDS)
@@ -160,13 +162,15 @@ async def settings(ctx: Context):
         key = KEYS.get(words[0].lower())
         if key is None:
             return Reply.of(USAGE, private=True)
-        if len(words) == 1:
-            return FormRequest(key[2])
         setting, check, _ = key
         try:
+            if setting == "language":
+                return await set_language(ctx, words[1] if len(words) > 1 else "")
+            if len(words) == 1:
+                return FormRequest(key[2])
             value = check(words[1])
         except ValueError as reason:
-            return Reply.of(str(reason), "\n", USAGE, private=True)
+            return Reply.of(ctx.explain(reason), "\n", USAGE, private=True)
         return await save(ctx, setting, value)
     zone, time, zone_default, time_default = await effective(ctx)
     subscription = await ctx.store.subscription_of(ctx.user.platform, ctx.user.id)
@@ -177,14 +181,16 @@ async def settings(ctx: Context):
              else SUB_OVER if over(ctx) else SUB_ON),
     )
     buttons = [[Button(CHANGE_ZONE, "settings", ("timezone",)),
-                Button(CHANGE_TIME, "settings", ("time",))]]
-    return Reply.of(text, buttons=buttons, private=True)
+                Button(CHANGE_TIME, "settings", ("time",)), *language_buttons(ctx)]]
+    return Reply.of(text + language_line(ctx), buttons=buttons, private=True)
 
 
 @router.action("settings")
 async def settings_pressed(ctx: Context):
     payload = ctx.incoming.payload
     key = KEYS.get(payload[0]) if len(payload) == 1 else None
+    if key and key[0] == "language":
+        return ask_language(ctx)
     return FormRequest(key[2]) if key else Reply.of(STALE, private=True)
 
 

@@ -231,4 +231,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE chat_subscriptions ADD COLUMN subscribed_by TEXT;
     """,
+    # 9: languages. The language a person chose with /settings (NULL: their app's, negotiated);
+    # and the language a signature's petition and consent text were shown in (NULL: signed
+    # before the bot spoke more than English; consent_text holds the very text shown).
+    """
+    ALTER TABLE user_settings ADD COLUMN language TEXT;
+    ALTER TABLE signatures ADD COLUMN language TEXT;
+    """,
 )

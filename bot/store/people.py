@@ -37,6 +37,7 @@ class Subscription:
 class Settings:
     timezone: str | None
     send_at: str | None
+    language: str | None = None  # a code of [campaign] languages; None: the app's
 
 
 class PeopleStore:
@@ -191,15 +192,16 @@ class PeopleStore:
 
     async def settings_of(self, platform: str, user_id: str) -> Settings:
         row = await self._one(
-            "SELECT timezone, send_at FROM user_settings WHERE platform = ? AND user_id = ?",
+            "SELECT timezone, send_at, language FROM user_settings"
+            " WHERE platform = ? AND user_id = ?",
             (platform, user_id),
         )
-        return Settings(row[0], row[1]) if row else Settings(None, None)
+        return Settings(row[0], row[1], row[2]) if row else Settings(None, None)
 
     async def save_setting(
         self, platform: str, user_id: str, key: str, value: str, now: datetime
     ) -> None:
-        if key not in ("timezone", "send_at"):
+        if key not in ("timezone", "send_at", "language"):
             raise ValueError(f"unknown setting {key}")
         async with self.transaction() as db:
             await db.execute(
@@ -208,6 +210,8 @@ class PeopleStore:
                 f" DO UPDATE SET {key} = excluded.{key}, updated_at = excluded.updated_at",
                 (platform, user_id, value, iso(now)),
             )
+            if key == "language":
+                return
             # The next prompt moves with the new time or zone: the scheduler recomputes it.
             await db.execute(
                 "UPDATE subscriptions SET next_prompt_at = NULL WHERE platform = ? AND user_id = ?"

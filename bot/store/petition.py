@@ -37,6 +37,7 @@ class Signature:
     consent_text: str
     consent_version: str
     signed_at: datetime
+    language: str | None = None  # that the petition and consent text were shown in
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class PetitionStore:
         consent_text: str,
         consent_version: str,
         now: datetime,
+        language: str | None = None,
     ) -> SignResult:
         """Store a signature once; signing again returns the existing one unchanged. The
         number and total are read in the same transaction, so a signer is told a number that
@@ -68,10 +70,10 @@ class PetitionStore:
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO signatures (platform, user_id, name, email, postcode, wants_updates,"
-                " consent_text, consent_version, signed_at) VALUES (?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (platform, user_id) DO NOTHING",
+                " consent_text, consent_version, signed_at, language)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (platform, user_id) DO NOTHING",
                 (platform, user_id, name, email, postcode, int(wants_updates), consent_text,
-                 consent_version, iso(now)),
+                 consent_version, iso(now), language),
             )
             created = cursor.rowcount == 1
             async with db.execute(WITH_NUMBER, (platform, user_id)) as rows:
@@ -128,4 +130,5 @@ def _signature(row: aiosqlite.Row, number: int | None = None) -> Signature:
         consent_text=row["consent_text"],
         consent_version=row["consent_version"],
         signed_at=datetime.fromisoformat(row["signed_at"]),
+        language=row["language"],
     )

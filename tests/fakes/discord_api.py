@@ -404,8 +404,9 @@ class FakeDiscord:
     async def command(self, name: str, *, user_id: str = "1001", user_name: str = "Ada",
                       options: dict[str, str] | None = None, guild: bool = True,
                       roles: tuple[str, ...] = (), permissions: int = 0,
-                      channel_id: str | None = None) -> Interaction:
-        """A slash command, as Discord sends it: only a command that was synced exists."""
+                      channel_id: str | None = None, locale: str = "en-US") -> Interaction:
+        """A slash command, as Discord sends it: only a command that was synced exists.
+        `locale`: the language of the person's Discord client ("es-419", "es-ES")."""
         registered = self.commands.get(self.guild_id, []) if guild else []
         found = next((c for c in registered if c["name"] == name), None)
         data: dict[str, Any] = {"name": name, "type": 1}
@@ -429,11 +430,11 @@ class FakeDiscord:
                     "id": value, "name": "daily", "type": 0, "permissions": str(permissions),
                     "guild_id": self.guild_id, "parent_id": None}
         return await self._interaction(2, data, user_id, user_name, guild, roles, permissions,
-                                       channel_id)
+                                       channel_id, locale=locale)
 
     async def press(self, message: dict[str, Any] | str, custom_id: str, *,
                     user_id: str = "1001", user_name: str = "Ada", roles: tuple[str, ...] = (),
-                    permissions: int = 0) -> Interaction:
+                    permissions: int = 0, locale: str = "en-US") -> Interaction:
         """A button press on a message; the message must carry a button with that custom_id
         (a stale button from an old message is fabricated with `stale_message`)."""
         message = self.messages[message] if isinstance(message, str) else message
@@ -444,7 +445,7 @@ class FakeDiscord:
         guild = "guild_id" in message
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interaction(3, data, user_id, user_name, guild, roles, permissions,
-                                       message["channel_id"], message)
+                                       message["channel_id"], message, locale=locale)
 
     def stale_message(self, custom_id: str, *, guild: bool = True, user_id: str = "1001",
                       flags: int = 0) -> dict[str, Any]:
@@ -456,20 +457,22 @@ class FakeDiscord:
 
     async def submit(self, custom_id: str, values: dict[str, str], *, user_id: str = "1001",
                      user_name: str = "Ada", guild: bool = True, roles: tuple[str, ...] = (),
-                     permissions: int = 0) -> Interaction:
+                     permissions: int = 0, locale: str = "en-US") -> Interaction:
         data = {"custom_id": custom_id, "components": [
             {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
             for key, value in values.items()]}
-        return await self._interaction(5, data, user_id, user_name, guild, roles, permissions)
+        return await self._interaction(5, data, user_id, user_name, guild, roles, permissions,
+                                       locale=locale)
 
     async def _interaction(self, kind: int, data: dict[str, Any], user_id: str, user_name: str,
                            guild: bool, roles: tuple[str, ...], permissions: int,
                            channel_id: str | None = None,
-                           message: dict[str, Any] | None = None) -> Interaction:
+                           message: dict[str, Any] | None = None,
+                           locale: str = "en-US") -> Interaction:
         user = user_payload(user_id, user_name)
         payload: dict[str, Any] = {
             "id": snowflake(), "application_id": self.app_id, "type": kind, "data": data,
-            "token": "itok-" + snowflake(), "version": 1, "locale": "en-US",
+            "token": "itok-" + snowflake(), "version": 1, "locale": locale,
             "app_permissions": "2248473465835073", "entitlements": [],
             "attachment_size_limit": 8388608,
         }

@@ -245,10 +245,12 @@ def check_markup(raw: Any) -> dict | None:
 # Update builders (also used by bench/, which posts them to a fake in another process) ---------
 
 def user_json(user_id: int, first_name: str = "Ada", last_name: str | None = None,
-              is_bot: bool = False) -> dict:
+              is_bot: bool = False, language_code: str | None = None) -> dict:
     user = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
     if last_name:
         user["last_name"] = last_name
+    if language_code:  # the IETF tag of the person's app language, when Telegram knows it
+        user["language_code"] = language_code
     return user
 
 
@@ -262,11 +264,12 @@ def chat_json(chat_id: int, chat_type: str = "private", title: str = "Campaign g
 def message_update(user_id: int, text: str, *, chat_id: int | None = None,
                    chat_type: str = "private", first_name: str = "Ada",
                    last_name: str | None = None, sender_chat: dict | None = None,
-                   is_automatic_forward: bool = False) -> dict:
+                   is_automatic_forward: bool = False, language_code: str | None = None) -> dict:
     chat = chat_json(user_id if chat_id is None else chat_id,
                      "private" if chat_id is None else chat_type, first_name=first_name)
     message: dict[str, Any] = {"date": int(time.time()), "chat": chat,
-                               "from": user_json(user_id, first_name, last_name), "text": text}
+                               "from": user_json(user_id, first_name, last_name,
+                                                 language_code=language_code), "text": text}
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0,
                                 "length": utf16_len(text.split(" ", 1)[0])}]
@@ -279,12 +282,14 @@ def message_update(user_id: int, text: str, *, chat_id: int | None = None,
 
 def callback_update(user_id: int, data: str, *, message: dict | None = None,
                     chat_id: int | None = None, chat_type: str = "private",
-                    first_name: str = "Ada", query_id: str | None = None) -> dict:
+                    first_name: str = "Ada", query_id: str | None = None,
+                    language_code: str | None = None) -> dict:
     if message is None:  # a message the bot sent earlier, as the client echoes it back
         chat = chat_json(user_id if chat_id is None else chat_id,
                          "private" if chat_id is None else chat_type, first_name=first_name)
         message = {"message_id": 1, "date": int(time.time()), "chat": chat, "text": "…"}
-    query = {"id": query_id or "", "from": user_json(user_id, first_name), "data": data,
+    query = {"id": query_id or "", "data": data,
+             "from": user_json(user_id, first_name, language_code=language_code),
              "chat_instance": str(message["chat"]["id"]), "message": message}
     return {"callback_query": query}
 

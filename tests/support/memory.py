@@ -12,8 +12,10 @@ from bot.dispatch import Dispatcher
 class MemoryChat:
     def __init__(self, bot: Dispatcher, platform: str = "telegram", user_id: str = "1001",
                  name: str = "Ada Lovelace", chat_id: str | None = None,
-                 role_ids: tuple[str, ...] = (), can_manage_chat: bool = False):
+                 role_ids: tuple[str, ...] = (), can_manage_chat: bool = False,
+                 locale: str = ""):
         self.bot = bot
+        self.locale = locale  # the language the person's app reports ("es", "es-419", "")
         self.user = UserRef(platform, user_id, name)
         self.chat = ChatRef(platform, chat_id or user_id, is_direct=chat_id is None)
         self.role_ids = role_ids
@@ -25,10 +27,11 @@ class MemoryChat:
         parsed = parse_command(text)
         if parsed:
             incoming = Incoming("command", self.user, self.chat, name=parsed[0], args=parsed[1],
-                                role_ids=self.role_ids, can_manage_chat=self.can_manage_chat)
+                                role_ids=self.role_ids, can_manage_chat=self.can_manage_chat,
+                                locale=self.locale)
         else:
             incoming = Incoming("text", self.user, self.chat, args=text, role_ids=self.role_ids,
-                                can_manage_chat=self.can_manage_chat)
+                                can_manage_chat=self.can_manage_chat, locale=self.locale)
         return await self._deliver(incoming)
 
     async def press(self, label: str) -> str:
@@ -43,7 +46,7 @@ class MemoryChat:
     async def press_data(self, data: str) -> str:
         """Send raw button data, as a client could, tampered or stale."""
         return await self._deliver(button_incoming(self.user, self.chat, data, self.role_ids,
-                                                   self.can_manage_chat))
+                                                   self.can_manage_chat, self.locale))
 
     async def _deliver(self, incoming: Incoming) -> str:
         self.replies = [r for r in await self.bot.handle(incoming) if isinstance(r, Reply)]

@@ -55,7 +55,7 @@ def _settings(name: str) -> Callback:
     # a plain str, so its value reaches the core as typed, as a Literal's did (a Choice[str]
     # would refuse a value outside the list before the core could answer it).
     @app_commands.describe(key="What to change", value=(
-        "The new value, e.g. Europe/London or 08:30 (leave it out to be asked)"))
+        "The new value, e.g. Europe/London, 08:30 or es (leave it out to be asked)"))
     @app_commands.choices(key=[app_commands.Choice(name=word, value=word)
                                for word in SETTINGS_CHOICES])
     async def callback(interaction: discord.Interaction, key: Optional[str] = None,

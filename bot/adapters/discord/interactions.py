@@ -25,7 +25,7 @@ from typing import Any, Awaitable, Callable
 
 import discord
 
-from ... import forms
+from ... import forms, i18n
 from ...core import (
     Button,
     ChatRef,
@@ -116,6 +116,11 @@ class InteractionHandler:
         permissions = interaction.permissions
         return permissions.manage_guild or permissions.administrator
 
+    def said(self, interaction: discord.Interaction) -> i18n.Translator:
+        """The words for what is said before (or without) the core: in the language of the
+        person's Discord, as no database is read before a modal (see the module's notes)."""
+        return i18n.translator(i18n.negotiate(str(interaction.locale), self.bot.config.languages))
+
     # Entry points ---------------------------------------------------------------------------
 
     async def on_command(self, interaction: discord.Interaction, name: str, args: str = "",
@@ -125,7 +130,8 @@ class InteractionHandler:
         incoming = Incoming("command", self.user_ref(interaction),
                             chat or self.person_chat(interaction), name=name, args=args,
                             role_ids=self.role_ids(interaction),
-                            can_manage_chat=self.manages_server(interaction))
+                            can_manage_chat=self.manages_server(interaction),
+                            locale=str(interaction.locale))
         if personal is None:
             command = self.bot.commands.get(name)
             personal = command is None or command.private or command.moderator
@@ -151,7 +157,7 @@ class InteractionHandler:
                 else self.person_chat(interaction))
         incoming = replace(
             button_incoming(self.user_ref(interaction), chat, custom_id,
-                            self.role_ids(interaction)),
+                            self.role_ids(interaction), locale=str(interaction.locale)),
             can_manage_chat=self.manages_server(interaction))
         # An ephemeral message is this person's alone: answer by updating it in place. A public
         # message is shared, so the presser gets their own (ephemeral) answer instead.
@@ -167,7 +173,8 @@ class InteractionHandler:
         raw = modal_values(data)
         user = self.user_ref(interaction)
         incoming = Incoming("action", user, self.person_chat(interaction), name=OPEN_FORM,
-                            payload=(form_id,), role_ids=self.role_ids(interaction))
+                            payload=(form_id,), role_ids=self.role_ids(interaction),
+                            locale=str(interaction.locale))
 
         async def work(incoming: Incoming) -> list[Outgoing]:
             # A modal submit reaches the core without Dispatcher.handle, so the per-person limit is
@@ -177,7 +184,8 @@ class InteractionHandler:
                                            answer_every=True)
             if slowed is not None:
                 return list(slowed)
-            ctx = self.bot.context(incoming)
+            ctx = self.bot.context(incoming, await i18n.language_for(
+                self.bot.store, self.bot.config.languages, incoming))
             spec = self.bot.forms.get(form_id)
             # Nothing typed into a form this person may not submit is kept to refill it.
             problems = (spec is not None and forms.allowed(ctx, spec)
@@ -199,20 +207,22 @@ class InteractionHandler:
         if spec is not None and spec.moderator:  # refused before it opens, not at its submit
             incoming = Incoming("action", self.user_ref(interaction),
                                 self.person_chat(interaction), name=OPEN_FORM,
-                                payload=(form_id,), role_ids=self.role_ids(interaction))
+                                payload=(form_id,), role_ids=self.role_ids(interaction),
+                                locale=str(interaction.locale))
             incoming = await self.roles.with_rights(self.bot, interaction, incoming,
                                                     timeout=self.ack_budget)
             if not self.bot.is_moderator(incoming):
                 log.warning("refused moderator form %s on %s", form_id, PLATFORM)
                 visible = interaction.guild_id is not None
-                refused = Message(REFUSED.format(name=spec.command))
+                refused = Message(self.said(interaction).t(REFUSED, name=spec.command))
                 await send_messages(interaction, [(refused, visible)], personal=visible,
                                     in_place=False, deferred=False)
                 return
         form = self.form_builder(interaction)(form_id)
         if form is None:  # apologise: never leave a press unanswered
             visible = interaction.guild_id is not None
-            await send_messages(interaction, [(Message(APOLOGY), visible)], personal=visible,
+            await send_messages(interaction, [(Message(self.said(interaction).t(APOLOGY)),
+                                               visible)], personal=visible,
                                 in_place=False, deferred=False)
             return
         typed = self.typed.get(str(interaction.user.id), form_id)
@@ -250,7 +260,7 @@ class InteractionHandler:
             out = await asyncio.shield(task)  # a reply that fails or is cancelled loses no write
         except Exception as exc:
             log_failure(incoming, exc)
-            out = [Reply.of(APOLOGY, private=True)]
+            out = [Reply.of(self.said(interaction).t(APOLOGY), private=True)]
         await send_answer(interaction, out, self.form_builder(interaction), personal=personal,
                           in_place=in_place, deferred=deferred)
 
@@ -273,7 +283,8 @@ class InteractionHandler:
                 return None
             incoming = Incoming("action", self.user_ref(interaction),
                                 self.person_chat(interaction), name=OPEN_FORM, payload=(form_id,),
-                                role_ids=self.role_ids(interaction))
+                                role_ids=self.role_ids(interaction),
+                                locale=str(interaction.locale))
             try:
                 return spec.build(self.bot.context(incoming))
             except Exception as exc:  # a handler bug: no form, never an unanswered press

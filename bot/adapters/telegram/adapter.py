@@ -202,6 +202,7 @@ class TelegramAdapter:
         text = message.text if message.text is not None else message.caption
         user, anonymous_admin = sender(message)
         where = ChatRef(PLATFORM, str(chat.id), is_direct=direct)
+        locale = getattr(message.from_user, "language_code", None) or ""  # their app's
         if direct and is_ascii_digits(user.id) and int(user.id) in self._menu_pending:
             await self._set_moderator_menu(int(user.id))  # a moderator's first message: now
         parsed = parse_command(text, self.username) if text else None
@@ -210,11 +211,11 @@ class TelegramAdapter:
             manages = anonymous_admin or (not direct and name in CHAT_ADMIN_COMMANDS
                                           and await self._manages(chat.id, user))
             incoming = Incoming("command", user, where, name=name, args=args,
-                                can_manage_chat=manages)
+                                can_manage_chat=manages, locale=locale)
         elif direct and (text is not None or message.effective_attachment is not None):
             # In a private chat anything else answers the open form question (a photo is
             # an empty answer), or gets a pointer to /help.
-            incoming = Incoming("text", user, where, args=text or "")
+            incoming = Incoming("text", user, where, args=text or "", locale=locale)
         else:
             return  # groups: commands only; nothing personal is ever asked there
         await self._send_all(str(chat.id), await self.bot.handle(incoming))
@@ -233,7 +234,8 @@ class TelegramAdapter:
             person = query.from_user
             user = UserRef(PLATFORM, str(person.id), person.full_name)
             where = ChatRef(PLATFORM, str(chat.id if chat else person.id), is_direct=direct)
-            replies = await self.bot.handle(button_incoming(user, where, query.data or ""))
+            replies = await self.bot.handle(button_incoming(user, where, query.data or "",
+                                                            locale=person.language_code or ""))
             if direct:
                 await self._send_all(where.id, replies)
             else:
