@@ -185,7 +185,8 @@ async def test_settings_shows_the_campaign_defaults_with_buttons(chat, bot):
     assert "Timezone: America/New_York (campaign default)" in text
     assert "Daily prompt time: 09:00 (campaign default)" in text
     assert "Daily prompts: off (/subscribe to turn on)" in text
-    assert chat.labels == ["Change timezone", "Change time"]
+    # The shipped campaign speaks English and Spanish, so the language can be chosen too.
+    assert chat.labels == ["Change timezone", "Change time", "Change language"]
     assert await bot.store.settings_of("telegram", "1001") == UNCHANGED
 
 

@@ -16,7 +16,10 @@ from bot.i18n import Text
 from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_DATA = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+# An English-only config, as every campaign's was before languages (the shipped config.toml was
+# this before its Spanish was added): what "configs without languages keep working" is about.
+ENGLISH_ONLY = ROOT / "tests" / "data" / "config_en.toml"
+SHIPPED_DATA = tomllib.loads(ENGLISH_ONLY.read_text(encoding="utf-8"))
 
 TITLE_ES = "Amazon: deja de vender vigilancia a la policía y a ICE, para siempre"
 # The issue's own format: an inline table, and a sub-table whose keys are the languages.
@@ -35,9 +38,9 @@ no una prohibición."""
 
 
 def bilingual_toml() -> str:
-    """The shipped config.toml with `languages = ["en", "es"]` and the petition's title and
+    """The English-only config with `languages = ["en", "es"]` and the petition's title and
     text in both languages, written as the issue shows."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = ENGLISH_ONLY.read_text(encoding="utf-8")
     start = text.index('text = """', text.index("[petition]"))
     text = text[:start] + text[text.index('"""', start + 10) + 4:]  # the English-only text
     text = text.replace(
