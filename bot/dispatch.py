@@ -80,7 +80,8 @@ class Dispatcher:
         # adapter keeps about people outside the database (say, what they typed into a form
         # it refills) registers here and forgets it too.
         self.forget_hooks: list[Callable[[str, str], None]] = []
-        self.flood = FloodGuard()  # per-person limits (bot/flood.py); a test may set its own
+        # Per-person limits (bot/flood.py); a test may set its own.
+        self.flood = FloodGuard(languages=config.languages)
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Command] = {}
         self.forms: dict[str, FormSpec] = {}
@@ -144,7 +145,7 @@ class Dispatcher:
         # Someone flooding the bot is slowed before anything is read or written for them.
         slowed = self.flood.answer(incoming, self.clock.now(), answer_every=ephemeral,
                                    moderator=self.is_moderator(incoming),
-                                   exempt=self._is_local(incoming))
+                                   exempt=self._is_local(incoming), language=language)
         if slowed is not None:
             return list(slowed)
         ctx = self.context(incoming, language)

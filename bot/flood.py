@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from . import i18n
 from .core import Incoming, Reply
+from .i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +32,8 @@ WINDOW = timedelta(minutes=1)
 # person starts a fresh minute), so a flood from many accounts cannot grow memory without end.
 MAX_PEOPLE = 10_000
 
-SLOW_DOWN = ("You're going faster than I can keep up with, so I'll pause for a minute. "
-             "Please try again then.")
+SLOW_DOWN = N_("You're going faster than I can keep up with, so I'll pause for a minute. "
+               "Please try again then.")
 
 
 class Verdict(Enum):
@@ -48,9 +51,11 @@ class _Window:
 class FloodGuard:
     def __init__(self, per_minute: int = PER_MINUTE,
                  moderator_per_minute: int = MODERATOR_PER_MINUTE,
-                 window: timedelta = WINDOW, max_people: int = MAX_PEOPLE) -> None:
+                 window: timedelta = WINDOW, max_people: int = MAX_PEOPLE,
+                 languages: Sequence[str] = (i18n.DEFAULT,)) -> None:
         self.per_minute, self.moderator_per_minute = per_minute, moderator_per_minute
         self.window, self.max_people = window, max_people
+        self.languages = tuple(languages)  # the config's: what the notice may be said in
         # Ordered by window start (a new or restarted window moves to the end), so the windows
         # that have ended are always at the front and forgetting them is cheap.
         self._windows: OrderedDict[tuple[str, str], _Window] = OrderedDict()
@@ -74,12 +79,14 @@ class FloodGuard:
         return Verdict.NOTICE if window.count == limit + 1 else Verdict.DROP
 
     def answer(self, incoming: Incoming, now: datetime, *, moderator: bool,
-               answer_every: bool = False, exempt: bool = False) -> list[Reply] | None:
+               answer_every: bool = False, exempt: bool = False,
+               language: str | None = None) -> list[Reply] | None:
         """None: handle the event. Otherwise the whole answer to it: the notice the first time,
         then nothing; or the notice every time with `answer_every`, for adapters that must
         answer each event (Discord shows "This interaction failed" otherwise). `exempt`: the
         operator at a local front end (Capabilities.local: the console), who owns the database;
-        there is no one to protect it from."""
+        there is no one to protect it from. `language`: the notice's, when the caller knows
+        the person's; else their app's, negotiated (no database read for someone flooding)."""
         user = incoming.user
         if exempt:
             return None
@@ -89,7 +96,8 @@ class FloodGuard:
         if verdict is Verdict.NOTICE:
             log.info("slowed down a person on %s", user.platform)  # who is personal data
         if verdict is Verdict.NOTICE or answer_every:
-            return [Reply.of(SLOW_DOWN, private=True)]
+            lang = language or i18n.negotiate(incoming.locale, self.languages)
+            return [Reply.of(i18n.translator(lang).t(SLOW_DOWN), private=True)]
         return []
 
     def _current(self, window: _Window, now: datetime) -> bool:

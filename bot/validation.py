@@ -1,5 +1,6 @@
 """Checks for what supporters type. Each returns the cleaned value or raises ValueError with a
-one-line reason that is shown to the supporter as it is."""
+one-line reason for the supporter: an i18n.Problem (a ValueError), which whoever shows it
+translates with ctx.explain (bot/forms.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 
+from .i18n import N_, Problem
+
 NAME_MAX = 100
 MAX_MARKS = 4  # accents on one letter: Vietnamese needs 2, Tibetan stacks 3; zalgo piles dozens
 # The one HH:MM pattern (24-hour clock, two-digit hour), used with fullmatch (a `$` would also
@@ -17,14 +20,20 @@ MAX_MARKS = 4  # accents on one letter: Vietnamese needs 2, Tibetan stacks 3; za
 # they are; a supporter may leave out the hour's leading zero (time_of_day adds it).
 HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
-NAME_EMPTY = "Please type a name."
-NAME_TOO_LONG = "That name is too long: at most {limit} characters."
-NAME_BLANK = "That name shows nothing: please type a name with at least one letter or number."
-NAME_HIDDEN = "A name can't contain control or invisible characters."
-NAME_UNASSIGNED = "A name can't contain unassigned or reserved characters."
-NAME_MARKS = "An accent or mark must follow a letter, and one letter can carry at most {limit}."
-UNKNOWN_ZONE = ("I don't know the timezone “{value}”. Use a name like America/New_York or "
-                "Europe/London.")
+NAME_EMPTY = N_("Please type a name.")
+NAME_TOO_LONG = N_("That name is too long: at most {limit} characters.")
+NAME_BLANK = N_(
+    "That name shows nothing: please type a name with at least one letter or number.")
+NAME_HIDDEN = N_("A name can't contain control or invisible characters.")
+NAME_UNASSIGNED = N_("A name can't contain unassigned or reserved characters.")
+NAME_MARKS = N_(
+    "An accent or mark must follow a letter, and one letter can carry at most {limit}.")
+# {detail}: email_validator's own explanation, which it gives in English only.
+BAD_EMAIL = N_("That doesn't look like an email address: {detail}")
+BAD_POSTCODE = N_("That doesn't look like a valid postcode.")
+UNKNOWN_ZONE = N_("I don't know the timezone “{value}”. Use a name like America/New_York or "
+                  "Europe/London.")
+BAD_TIME = N_("Please give a time as HH:MM on a 24-hour clock, like 08:30 or 18:00.")
 
 # Letters and symbols that render as blank space: Unicode files them as Lo/So, so no category
 # test catches them, and they are the usual way to get a "blank" name past a non-empty check.
@@ -48,21 +57,21 @@ VISIBLE = frozenset("LNSP")  # the first letter of the categories of letters, di
 def name(raw: str) -> str:
     value = unicodedata.normalize("NFC", raw).strip()
     if not value:
-        raise ValueError(NAME_EMPTY)
+        raise Problem(NAME_EMPTY)
     if len(value) > NAME_MAX:
-        raise ValueError(NAME_TOO_LONG.format(limit=NAME_MAX))
+        raise Problem(NAME_TOO_LONG, limit=NAME_MAX)
     categories = [unicodedata.category(ch) for ch in value]
     if any(c in NOT_CHARACTERS for c in categories):
-        raise ValueError(NAME_UNASSIGNED)
+        raise Problem(NAME_UNASSIGNED)
     if not any(c[0] in VISIBLE and ch not in FILLERS for ch, c in zip(value, categories)):
-        raise ValueError(NAME_BLANK)
+        raise Problem(NAME_BLANK)
     for i, (ch, category) in enumerate(zip(value, categories)):
         if ch in FILLERS or (category in HIDDEN and ch not in JOINERS):
-            raise ValueError(NAME_HIDDEN)
+            raise Problem(NAME_HIDDEN)
         if ch in JOINERS and not _joins(categories, i):
-            raise ValueError(NAME_HIDDEN)
+            raise Problem(NAME_HIDDEN)
     if not _marks_sit_on_letters(categories):
-        raise ValueError(NAME_MARKS.format(limit=MAX_MARKS))
+        raise Problem(NAME_MARKS, limit=MAX_MARKS)
     return value
 
 
@@ -94,7 +103,7 @@ def email(raw: str) -> str:
         # No DNS lookups: syntax only (and the machines running tests have no network).
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"That doesn't look like an email address: {exc}") from None
+        raise Problem(BAD_EMAIL, detail=str(exc)) from None
     return result.normalized
 
 
@@ -104,7 +113,7 @@ def postcode(pattern: str):
     def check(raw: str) -> str:
         value = " ".join(raw.split()).upper()
         if not compiled.fullmatch(value):
-            raise ValueError("That doesn't look like a valid postcode.")
+            raise Problem(BAD_POSTCODE)
         return value
 
     return check
@@ -125,7 +134,7 @@ def is_timezone(value: str) -> bool:
 def timezone(raw: str) -> str:
     value = raw.strip()
     if not is_timezone(value):
-        raise ValueError(UNKNOWN_ZONE.format(value=value[:40]))
+        raise Problem(UNKNOWN_ZONE, value=value[:40])
     return value
 
 
@@ -139,5 +148,5 @@ def time_of_day(raw: str) -> str:
         value = "0" + value
     match = HHMM.fullmatch(value)
     if not match:
-        raise ValueError("Please give a time as HH:MM on a 24-hour clock, like 08:30 or 18:00.")
+        raise Problem(BAD_TIME)
     return f"{int(match[1]):02d}:{match[2]}"

@@ -31,10 +31,7 @@ NOT_YET_TRANSLATED = {
     "bot/handlers/announce.py",
     "bot/handlers/countdown.py",
     "bot/handlers/events.py",
-    "bot/handlers/petition.py",
-    "bot/handlers/privacy.py",
     "bot/handlers/prompts.py",
-    "bot/handlers/stats.py",
 }
 
 

@@ -121,7 +121,7 @@ async def test_an_unknown_language_changes_nothing(make_chat, config):
 async def test_mydata_shows_the_language_and_forget_erases_it(make_chat, config):
     chat = make_chat()
     await chat.send("/settings language Español")
-    assert ", language Español" in await chat.send("/mydata")
+    assert ", idioma Español" in await chat.send("/mydata")  # said in the language chosen
     await chat.send("/forget")
     await chat.press_data("forget:yes")
     assert rows(config, "SELECT * FROM user_settings") == []
@@ -135,10 +135,12 @@ async def test_a_signature_keeps_the_language_and_the_consent_text_shown(make_ch
     await chat.press("Omitir")
     await chat.press("Omitir")
     assert CONSENT_ES in chat.replies[-1].plain_text()
-    await chat.press("Sign")
+    await chat.press("Firmar")
     assert rows(config, "SELECT language, consent_text FROM signatures") == [("es", CONSENT_ES)]
     mydata = await chat.send("/mydata")
-    assert f", shown in Español:\n  {CONSENT_ES}" in mydata
+    assert f"mostrado en este idioma: Español.\n  {CONSENT_ES}" in mydata
+    english_ui = make_chat(locale="en")  # the same person's app switched to English
+    assert f", shown in Español:\n  {CONSENT_ES}" in await english_ui.send("/mydata")
     english = make_chat(user_id="1002")
     await english.send("/sign")
     await english.send("Bo")

@@ -4,30 +4,37 @@ from __future__ import annotations
 
 from .. import validation
 from ..core import Bold, Button, Choice, Field, Form, FormRequest, Italic, Reply
+from ..i18n import N_, NP_
 from ..routing import STALE, Context, Router
-from ..timefmt import moment, plural
 
 router = Router()
 
-FORM_TITLE = "petition signature"
-NAME_PROMPT = "What name should we put on the petition?"
-EMAIL_PROMPT = "What's your email address?"
-POSTCODE_PROMPT = "What's your postcode?"
-OPTIONAL = " (optional)"
-CONSENT_PROMPT = "{consent}\n\nHow would you like to sign?"
-SIGN, SIGN_UPDATES = "Sign", "Sign and keep me updated"
-TO = "\nTo: "
-COUNT = "\n\nSignatures so far: {total}."
-THANKS = "Thank you, {name}! You are signature #{number}. The petition now has {total}."
-THANKS_ANON = "Thank you! You are signature #{number}. The petition now has {total}."
-UPDATES = "\nWe'll keep you updated."
-NEXT = "\nNext: /rsvp for the Week of Action, or /subscribe for one action a day."
-ALREADY = "You signed on {when} (signature #{number}). Thank you! The petition has {total}."
-NOT_SIGNED = "You haven't signed the petition, so there is nothing to withdraw."
-CONFIRM_UNSIGN = "Withdraw your signature (#{number}) from the petition?"
-YES_UNSIGN, NO_UNSIGN = "Yes, withdraw it", "No, keep it"
-WITHDRAWN = "Your signature has been withdrawn. The petition now has {total}."
-KEPT = "Good: your signature stays."
+FORM_TITLE = N_("petition signature")
+NAME, EMAIL, POSTCODE, CONSENT = N_("Name"), N_("Email"), N_("Postcode"), N_("Consent")
+NAME_PROMPT = N_("What name should we put on the petition?")
+EMAIL_PROMPT = N_("What's your email address?")
+POSTCODE_PROMPT = N_("What's your postcode?")
+OPTIONAL = N_("{question} (optional)")
+CONSENT_PROMPT = N_("{consent}\n\nHow would you like to sign?")
+SIGN, SIGN_UPDATES = N_("Sign"), N_("Sign and keep me updated")
+# The petition as config.toml words it (title, text, target), in the person's language.
+INTRO = N_("{title}\n\n{text}\nTo: {target}\n\nSignatures so far: {total}.")
+THANKS = NP_(
+    "Thank you, {name}! You are signature #{number}. The petition now has {count} signature.",
+    "Thank you, {name}! You are signature #{number}. The petition now has {count} signatures.")
+THANKS_ANON = NP_("Thank you! You are signature #{number}. The petition now has {count} signature.",
+                  "Thank you! You are signature #{number}. The petition now has {count} signatures.")
+UPDATES = N_("We'll keep you updated.")
+NEXT = N_("Next: /rsvp for the Week of Action, or /subscribe for one action a day.")
+ALREADY = NP_(
+    "You signed on {when} (signature #{number}). Thank you! The petition has {count} signature.",
+    "You signed on {when} (signature #{number}). Thank you! The petition has {count} signatures.")
+NOT_SIGNED = N_("You haven't signed the petition, so there is nothing to withdraw.")
+CONFIRM_UNSIGN = N_("Withdraw your signature (#{number}) from the petition?")
+YES_UNSIGN, NO_UNSIGN = N_("Yes, withdraw it"), N_("No, keep it")
+WITHDRAWN = NP_("Your signature has been withdrawn. The petition now has {count} signature.",
+                "Your signature has been withdrawn. The petition now has {count} signatures.")
+KEPT = N_("Good: your signature stays.")
 
 
 def sign_form(ctx: Context) -> Form:
@@ -39,24 +46,30 @@ def sign_form(ctx: Context) -> Form:
             default = validation.name(default) if default else None
         except ValueError:
             default = None  # a display name we couldn't store is no default to offer
-        fields.append(Field("name", "Name", _prompt(NAME_PROMPT, petition.name), required=(
-            petition.name == "required"), default=default, validate=validation.name))
+        fields.append(Field(
+            "name", ctx.t(NAME), _prompt(ctx, NAME_PROMPT, petition.name),
+            required=petition.name == "required", default=default, validate=validation.name))
     if petition.email != "off":
-        fields.append(Field("email", "Email", _prompt(EMAIL_PROMPT, petition.email), required=(
-            petition.email == "required"), max_length=254, validate=validation.email))
+        fields.append(Field(
+            "email", ctx.t(EMAIL), _prompt(ctx, EMAIL_PROMPT, petition.email),
+            required=petition.email == "required", max_length=254, validate=validation.email))
     if petition.postcode != "off":
-        fields.append(Field("postcode", "Postcode", _prompt(POSTCODE_PROMPT, petition.postcode),
-                            required=petition.postcode == "required", max_length=16,
-                            validate=validation.postcode(petition.postcode_pattern)))
+        fields.append(Field(
+            "postcode", ctx.t(POSTCODE), _prompt(ctx, POSTCODE_PROMPT, petition.postcode),
+            required=petition.postcode == "required", max_length=16,
+            validate=validation.postcode(petition.postcode_pattern)))
+    # The consent text in the person's language: the one signed() records as shown.
     fields.append(Field(
-        "consent", "Consent", CONSENT_PROMPT.format(consent=ctx.text(petition.consent_text)),
-        kind="choice", choices=(Choice(SIGN, "sign"), Choice(SIGN_UPDATES, "updates")),
+        "consent", ctx.t(CONSENT),
+        ctx.t(CONSENT_PROMPT, consent=ctx.text(petition.consent_text)), kind="choice",
+        choices=(Choice(ctx.t(SIGN), "sign"), Choice(ctx.t(SIGN_UPDATES), "updates")),
     ))
-    return Form("sign", FORM_TITLE, tuple(fields))
+    return Form("sign", ctx.t(FORM_TITLE), tuple(fields))
 
 
-def _prompt(text: str, mode: str) -> str:
-    return text + (OPTIONAL if mode == "optional" else "")
+def _prompt(ctx: Context, question: str, mode: str) -> str:
+    text = ctx.t(question)
+    return ctx.t(OPTIONAL, question=text) if mode == "optional" else text
 
 
 async def already_signed(ctx: Context) -> Reply | None:
@@ -64,9 +77,8 @@ async def already_signed(ctx: Context) -> Reply | None:
     if signature is None:
         return None
     total = await ctx.store.signature_total()
-    when = moment(signature.signed_at, ctx.config.zone)
-    return Reply.of(ALREADY.format(when=when, number=signature.number,
-                                total=plural(total, "signature")))
+    when = ctx.tr.moment(signature.signed_at, ctx.config.zone)
+    return Reply.of(ctx.n(*ALREADY, total, when=when, number=signature.number))
 
 
 @router.command("sign", private=True, deep_link_safe=True)
@@ -77,8 +89,9 @@ async def sign(ctx: Context):
         return existing
     petition = ctx.config.petition
     total = await ctx.store.signature_total()
-    intro = Reply.of(Bold(ctx.text(petition.title)), "\n\n", ctx.text(petition.text), TO,
-                     Italic(ctx.text(petition.target)), COUNT.format(total=total))
+    intro = Reply.of(*ctx.tr.spans(
+        INTRO, title=Bold(ctx.text(petition.title)), text=ctx.text(petition.text),
+        target=Italic(ctx.text(petition.target)), total=ctx.tr.number(total)))
     return [intro, FormRequest("sign")]
 
 
@@ -96,10 +109,12 @@ async def signed(ctx: Context, values: dict):
     if not result.created:
         return await already_signed(ctx)
     signature = result.signature
-    template = THANKS if signature.name else THANKS_ANON
-    text = template.format(name=signature.name, number=signature.number,
-                           total=plural(result.total, "signature"))
-    return Reply.of(text, UPDATES if signature.wants_updates else "", NEXT, private=True)
+    if signature.name:
+        text = ctx.n(*THANKS, result.total, name=signature.name, number=signature.number)
+    else:
+        text = ctx.n(*THANKS_ANON, result.total, number=signature.number)
+    updates = ("\n" + ctx.t(UPDATES)) if signature.wants_updates else ""
+    return Reply.of(text, updates, "\n" + ctx.t(NEXT), private=True)
 
 
 @router.command("unsign", private=True, deep_link_safe=True)
@@ -107,10 +122,11 @@ async def unsign(ctx: Context):
     """Withdraw your signature from the petition."""
     signature = await ctx.store.signature_of(ctx.user.platform, ctx.user.id)
     if signature is None:
-        return Reply.of(NOT_SIGNED, private=True)
+        return Reply.of(ctx.t(NOT_SIGNED), private=True)
     return Reply.of(
-        CONFIRM_UNSIGN.format(number=signature.number),
-        buttons=[[Button(YES_UNSIGN, "unsign", ("yes",)), Button(NO_UNSIGN, "unsign", ("no",))]],
+        ctx.t(CONFIRM_UNSIGN, number=signature.number),
+        buttons=[[Button(ctx.t(YES_UNSIGN), "unsign", ("yes",)),
+                  Button(ctx.t(NO_UNSIGN), "unsign", ("no",))]],
         private=True,
     )
 
@@ -119,10 +135,10 @@ async def unsign(ctx: Context):
 async def unsign_pressed(ctx: Context):
     choice = ctx.incoming.payload
     if choice == ("no",):
-        return Reply.of(KEPT, private=True)
+        return Reply.of(ctx.t(KEPT), private=True)
     if choice != ("yes",):
-        return Reply.of(STALE, private=True)
+        return Reply.of(ctx.t(STALE), private=True)
     if not await ctx.store.withdraw(ctx.user.platform, ctx.user.id, ctx.now):
-        return Reply.of(NOT_SIGNED, private=True)
+        return Reply.of(ctx.t(NOT_SIGNED), private=True)
     total = await ctx.store.signature_total()
-    return Reply.of(WITHDRAWN.format(total=plural(total, "signature")), private=True)
+    return Reply.of(ctx.n(*WITHDRAWN, total), private=True)

@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 from ..core import Bold, Reply
+from ..i18n import N_
 from ..routing import Context, Router
 
 router = Router()
 
-HEADING = "Campaign stats"
-SIGNATURES = "\n\nSignatures: {total} (today {today}, last 7 days {week})"
-PLATFORM = "\n  on {platform}: {count}"
-UPDATES = "\nAsked for updates: {count}"
-RSVPS = "\n\nRSVPs:"
-EVENT = "\n  {title}: {count}"
-SUBSCRIBERS = "\n\nActive daily-prompt subscribers: {count}"
-CHATS = "\nGroups and channels with the daily post: {count}"
-EXPIRED = "\n\nMessages that expired before they could be sent: {count}"
+# Every count is formatted for the moderator's language ("60,000" / "60.000"); the sentences
+# carry no surrounding line breaks, which the handler lays out.
+HEADING = N_("Campaign stats")
+SIGNATURES = N_("Signatures: {total} (today {today}, last 7 days {week})")
+PLATFORM = N_("on {platform}: {count}")
+UPDATES = N_("Asked for updates: {count}")
+RSVPS = N_("RSVPs:")
+EVENT = N_("{title}: {count}")
+SUBSCRIBERS = N_("Active daily-prompt subscribers: {count}")
+CHATS = N_("Groups and channels with the daily post: {count}")
+EXPIRED = N_("Messages that expired before they could be sent: {count}")
 
 
 @router.command("stats", moderator=True)
 async def stats(ctx: Context):
     """Signatures, RSVPs and subscribers at a glance."""
     s = await ctx.store.stats(ctx.now, ctx.config.zone)
-    parts: list = [Bold(HEADING), SIGNATURES.format(
-        total=s.signatures, today=s.signatures_today, week=s.signatures_7_days)]
-    parts += [PLATFORM.format(platform=p, count=n) for p, n in s.per_platform.items()]
-    parts.append(UPDATES.format(count=s.wants_updates))
-    parts.append(RSVPS)
-    parts += [EVENT.format(title=e.title, count=s.rsvps.get(e.id, 0)) for e in ctx.config.events]
-    parts.append(SUBSCRIBERS.format(count=s.active_subscribers))
-    parts.append(CHATS.format(count=s.subscribed_chats))
-    parts.append(EXPIRED.format(count=s.expired))
+    t, num = ctx.t, ctx.tr.number
+    parts: list = [Bold(t(HEADING)), "\n\n" + t(
+        SIGNATURES, total=num(s.signatures), today=num(s.signatures_today),
+        week=num(s.signatures_7_days))]
+    parts += ["\n  " + t(PLATFORM, platform=p, count=num(n)) for p, n in s.per_platform.items()]
+    parts.append("\n" + t(UPDATES, count=num(s.wants_updates)))
+    parts.append("\n\n" + t(RSVPS))
+    parts += ["\n  " + t(EVENT, title=ctx.text(e.title), count=num(s.rsvps.get(e.id, 0)))
+              for e in ctx.config.events]
+    parts.append("\n\n" + t(SUBSCRIBERS, count=num(s.active_subscribers)))
+    parts.append("\n" + t(CHATS, count=num(s.subscribed_chats)))
+    parts.append("\n\n" + t(EXPIRED, count=num(s.expired)))
     return Reply.of(*parts, private=True)
