@@ -21,9 +21,10 @@ from typing import Callable
 
 from aiolimiter import AsyncLimiter
 
-from .core import Reply, reply_from_dict, reply_to_dict
+from .core import Reply, reply_from_dict
 from .dispatch import Dispatcher
-from .handlers.messages import RENDER, chat_paused_reply, render
+from .handlers.messages import RENDER, chat_paused_spec, render
+from .i18n import translator
 from .pacing import ChatPacer, Pacing
 from .sender import DeliveryResult, Outcome, Sender
 from .slots import zone_or
@@ -40,13 +41,18 @@ CATCH_UP = 0.05  # seconds of sends the platform limiter may catch up on after a
 async def render_message(bot: Dispatcher, body: dict, platform: str, user_id: str | None
                          ) -> Reply | None:
     """A stored body as it goes out now: a finished reply (announcements) as it is; a spec
-    (prompts, reminders) rendered from the current config, in the recipient's own zone."""
+    (prompts, reminders) rendered from the current config, in the recipient's own zone and
+    language (a group or channel: the campaign's default language)."""
     if RENDER not in body:
         return reply_from_dict(body)
-    zone = bot.config.zone
+    config = bot.config
+    zone, lang = config.zone, config.languages[0]
     if user_id is not None and body[RENDER] == "reminder":
         zone = zone_or((await bot.store.settings_of(platform, user_id)).timezone, zone)
-    return render(bot.config, body, bot.clock.now(), zone)
+    if user_id is not None and len(config.languages) > 1:
+        chosen = await bot.store.recipient_language(platform, user_id)
+        lang = chosen if chosen in config.languages else lang
+    return render(config, body, bot.clock.now(), zone, translator(lang))
 
 
 class OutboxWorker:
@@ -235,7 +241,8 @@ class OutboxWorker:
         await store.finish(row.id, STATE[result.outcome], now, result.reason, parts_done=parts)
         if result.outcome is Outcome.GONE:
             # If that was a subscribed group or channel, whoever subscribed it is told.
-            notice = reply_to_dict(chat_paused_reply(row.chat_id))
+            # Rendered when sent, in the language of the person it is for.
+            notice = chat_paused_spec(row.chat_id)
             await store.deactivate_recipient(self.platform, row.chat_id, result.reason or "gone",
                                              now, notice)
         if result.outcome in (Outcome.GONE, Outcome.PERMANENT):

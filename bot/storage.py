@@ -47,7 +47,7 @@ FORGET_RULES = {
     "announcements": "what they wrote stays (it went to many people); author id, name and "
                      "private chat are blanked",
     "chat_subscriptions": "a group or channel they subscribed keeps its daily post; who "
-                          "subscribed it (subscribed_by) is blanked",
+                          "subscribed it (subscribed_by, subscriber_language) is blanked",
 }
 # Tables that hold no personal data.
 NOT_PERSONAL = {
@@ -196,7 +196,7 @@ class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, Announceme
             erased["announcements"] = cursor.rowcount
             # A group or channel they subscribed keeps its daily post, no longer linked to them.
             cursor = await db.execute(
-                "UPDATE chat_subscriptions SET subscribed_by = NULL"
+                "UPDATE chat_subscriptions SET subscribed_by = NULL, subscriber_language = NULL"
                 " WHERE platform = ? AND subscribed_by = ?", (platform, user_id))
             erased["chat_subscriptions"] = cursor.rowcount
         await self.checkpoint()

@@ -71,7 +71,8 @@ async def test_one_tasks_rollback_never_undoes_anothers_commit(tmp_path):
         async def task_a():
             async with store.transaction() as db:
                 await db.execute(
-                    "INSERT INTO rsvps VALUES ('telegram', 'a', 'day1', '2027-06-01')")
+                    "INSERT INTO rsvps (platform, user_id, event_id, created_at)"
+                    " VALUES ('telegram', 'a', 'day1', '2027-06-01')")
                 a_inside.set()
                 await asyncio.sleep(0.01)  # let B run while A's transaction is open
 
@@ -80,7 +81,8 @@ async def test_one_tasks_rollback_never_undoes_anothers_commit(tmp_path):
             with pytest.raises(RuntimeError, match="B fails after writing"):
                 async with store.transaction() as db:
                     await db.execute(
-                        "INSERT INTO rsvps VALUES ('telegram', 'b', 'day1', '2027-06-01')")
+                        "INSERT INTO rsvps (platform, user_id, event_id, created_at)"
+                        " VALUES ('telegram', 'b', 'day1', '2027-06-01')")
                     raise RuntimeError("B fails after writing")
 
         await asyncio.gather(task_a(), task_b())

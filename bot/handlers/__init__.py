@@ -1,7 +1,18 @@
 """Every router, in the order /help lists their commands; and what adapters may read of the
 handlers (SETTINGS_CHOICES). The services read bot/handlers/messages.py."""
 
-from . import announce, countdown, events, help, language, petition, privacy, prompts, stats
+from . import (
+               announce,
+               countdown,
+               events,
+               help,
+               language,
+               petition,
+               privacy,
+               prompts,
+               settings,
+               stats,
+)
 from .prompts import SETTINGS_CHOICES
 
 __all__ = ["ROUTERS", "SETTINGS_CHOICES"]
@@ -12,6 +23,7 @@ ROUTERS = (
     events.router,
     countdown.router,
     prompts.router,
+    settings.router,
     language.router,
     privacy.router,
     help.tail,

@@ -7,16 +7,17 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..core import Bold, Link, Moment, Reply
+from ..i18n import N_, Translator, translator
 from ..routing import Context, Router
 from ..slots import zone_or
-from ..timefmt import day, duration, moment
 
 router = Router()
 
-LEFT = "{left} left until "
-PASSED = "The deadline, {label}, passed on "
-TODAY = "Today's action ({date}):\n"
-FALLBACK = "No special action today. "
+# {left}: "9 days and 3 hours" (Babel's units and plurals); {deadline}: the campaign's label.
+LEFT = N_("{left} left until {deadline} ({when}).")
+PASSED = N_("The deadline, {deadline}, passed on {when}.")
+TODAY = N_("Today's action ({date}):\n{action}")
+FALLBACK = N_("Today's action ({date}):\nNo special action today. {action}")
 
 
 async def user_zone(ctx: Context) -> ZoneInfo:
@@ -26,28 +27,31 @@ async def user_zone(ctx: Context) -> ZoneInfo:
     return zone_or(settings.timezone, ctx.config.zone)
 
 
-def countdown_reply(config: Config, now) -> Reply:
+def countdown_reply(config: Config, now, tr: Translator | None = None) -> Reply:
+    tr = tr or translator()
     campaign = config.campaign
-    deadline = campaign.deadline
-    when = Moment(deadline, moment(deadline, config.zone))
+    deadline, label = campaign.deadline, tr.text(campaign.deadline_label)
+    when = Moment(deadline, tr.moment(deadline, config.zone))
     if deadline <= now:
-        return Reply.of(PASSED.format(label=campaign.deadline_label), when, ".")
-    parts: list = [Bold(LEFT.format(left=duration(deadline - now))), Bold(campaign.deadline_label),
-                   " (", when, ")."]
+        return Reply.of(*tr.spans(PASSED, deadline=label, when=when))
+    parts: list = tr.spans(LEFT, left=Bold(tr.duration(deadline - now)),
+                           deadline=Bold(label), when=when)
     if campaign.deadline_text:
-        parts.append("\n" + campaign.deadline_text)
+        parts.append("\n" + tr.text(campaign.deadline_text))
     return Reply.of(*parts)
 
 
-def action_reply(config: Config, now, zone: ZoneInfo) -> Reply:
-    return action_for(config, now.astimezone(zone).date())
+def action_reply(config: Config, now, zone: ZoneInfo, tr: Translator | None = None) -> Reply:
+    return action_for(config, now.astimezone(zone).date(), tr)
 
 
-def action_for(config: Config, today: date) -> Reply:
+def action_for(config: Config, today: date, tr: Translator | None = None) -> Reply:
+    tr = tr or translator()
     action = next((a for a in config.actions if a.date == today), None)
     if action is None:
-        return Reply.of(TODAY.format(date=day(today)), FALLBACK, config.prompts.fallback_action)
-    parts: list = [TODAY.format(date=day(today)), action.text]
+        return Reply.of(tr.t(FALLBACK, date=tr.day(today),
+                             action=tr.text(config.prompts.fallback_action)))
+    parts: list = [tr.t(TODAY, date=tr.day(today), action=tr.text(action.text))]
     if action.url:
         parts += ["\n", Link(action.url, action.url)]
     return Reply.of(*parts)
@@ -56,10 +60,10 @@ def action_for(config: Config, today: date) -> Reply:
 @router.command("countdown", deep_link_safe=True)
 async def countdown(ctx: Context):
     """How long is left until the campaign deadline."""
-    return countdown_reply(ctx.config, ctx.now)
+    return countdown_reply(ctx.config, ctx.now, ctx.tr)
 
 
 @router.command("today", deep_link_safe=True)
 async def today(ctx: Context):
     """Today's action: one thing you can do today."""
-    return action_reply(ctx.config, ctx.now, await user_zone(ctx))
+    return action_reply(ctx.config, ctx.now, await user_zone(ctx), ctx.tr)

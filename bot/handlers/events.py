@@ -7,39 +7,42 @@ from zoneinfo import ZoneInfo
 
 from ..config import Event
 from ..core import Bold, Button, Link, Moment, Reply
+from ..i18n import N_, NP_, Translator, negotiate, translator
 from ..routing import STALE, Context, Router
 from ..text import shorten
-from ..timefmt import day, span
 
 router = Router()
 
 TITLE_IN_LABEL = 28  # characters of an event's title on its button
 
-HEADING = "Week of Action"
-NO_EVENTS = "There are no events planned right now."
-COMING = "{count} coming"
-YOU_GO = " · you're going ✓"
-OVER = " · this event is over"
-GOING_LABEL = "Going: {title}"
-CANCEL_LABEL = "Cancel: {title}"
-ALL_LABEL = "All of them"
-YOURS = "\n\nYou're signed up for {count} of {total}. Press an event again to cancel."
-NONE_YET = "\n\nChoose the events you'll join:"
-IS_OVER = "That event is already over."
-REMINDER_DAY_BEFORE = "Reminder: tomorrow you're going to "
-REMINDER_MORNING = "Today: "
-REMINDER_ON = "Reminder: on {date} you're going to "
-STILL_COMING, CANT_MAKE_IT = "Still coming", "Can't make it"
-SEE_YOU = "Great, see you there!"
-SORRY = "Thanks for letting us know: we've taken you off {title}. /rsvp to change your mind."
-JOINED = "You're going to {title}. See you there!"
-LEFT = "You're no longer down for {title}."
-JOINED_ALL = "You're going to every upcoming event of the Week of Action. Thank you!"
-ALREADY_ALL = "You were already going to every upcoming event."
+HEADING = N_("Week of Action")
+NO_EVENTS = N_("There are no events planned right now.")
+JOIN_ONLINE = N_("Join online")
+# An event's status line: its count, then " · " and what it means for you.
+COMING = NP_("{count} coming", "{count} coming")
+YOU_GO = N_("you're going ✓")
+OVER = N_("this event is over")
+GOING_LABEL = N_("Going: {title}")
+CANCEL_LABEL = N_("Cancel: {title}")
+ALL_LABEL = N_("All of them")
+YOURS = N_("You're signed up for {count} of {total}. Press an event again to cancel.")
+NONE_YET = N_("Choose the events you'll join:")
+IS_OVER = N_("That event is already over.")
+# {title}: the event's title, in bold.
+REMINDER_DAY_BEFORE = N_("Reminder: tomorrow you're going to {title}")
+REMINDER_MORNING = N_("Today: {title}")
+REMINDER_ON = N_("Reminder: on {date} you're going to {title}")
+STILL_COMING, CANT_MAKE_IT = N_("Still coming"), N_("Can't make it")
+SEE_YOU = N_("Great, see you there!")
+SORRY = N_("Thanks for letting us know: we've taken you off {title}. /rsvp to change your mind.")
+JOINED = N_("You're going to {title}. See you there!")
+LEFT = N_("You're no longer down for {title}.")
+JOINED_ALL = N_("You're going to every upcoming event of the Week of Action. Thank you!")
+ALREADY_ALL = N_("You were already going to every upcoming event.")
 
 
-def when(event: Event, zone) -> Moment:
-    return Moment(event.starts_at, span(event.starts_at, event.ends_at, zone),
+def when(event: Event, zone, tr: Translator) -> Moment:
+    return Moment(event.starts_at, tr.span(event.starts_at, event.ends_at, zone),
                   until=event.ends_at)
 
 
@@ -50,43 +53,46 @@ def _upcoming(ctx: Context) -> list[Event]:
 async def event_list(ctx: Context, note: str | None = None) -> Reply:
     events = ctx.config.events
     if not events:
-        return Reply.of(NO_EVENTS)
+        return Reply.of(ctx.t(NO_EVENTS))
     zone = ctx.config.zone
     # In a group, the list shows the counts only: who is going is nobody else's business.
     in_group = not ctx.incoming.chat.is_direct
     mine = set() if in_group else await ctx.store.rsvps_of(ctx.user.platform, ctx.user.id)
     counts = await ctx.store.rsvp_counts()
     parts: list = [note + "\n\n"] if note else []
-    parts.append(Bold(HEADING))
+    parts.append(Bold(ctx.t(HEADING)))
     buttons = []
     for event in events:
         over = event.ends_at <= ctx.now
-        parts += ["\n\n", Bold(event.title), "\n", when(event, zone), "\n"]
+        parts += ["\n\n", Bold(ctx.text(event.title)), "\n", when(event, zone, ctx.tr), "\n"]
         if event.url:
-            parts.append(Link("Join online", event.url))
+            parts.append(Link(ctx.t(JOIN_ONLINE), event.url))
         if event.location:
-            parts.append(("\n" if event.url else "") + event.location)
+            parts.append(("\n" if event.url else "") + ctx.text(event.location))
         if event.description:
-            parts.append("\n" + event.description)
-        status = COMING.format(count=counts.get(event.id, 0))
-        status += OVER if over else (YOU_GO if event.id in mine else "")
-        parts.append(f"\n{status}")
+            parts.append("\n" + ctx.text(event.description))
+        status = [ctx.n(*COMING, counts.get(event.id, 0))]
+        if over or event.id in mine:
+            status.append(ctx.t(OVER if over else YOU_GO))
+        parts.append("\n" + " · ".join(status))
         if not over:
             # The button says what it does, so an old "Going" button can never cancel.
-            title = shorten(event.title, TITLE_IN_LABEL)
+            title = shorten(ctx.text(event.title), TITLE_IN_LABEL)
             if event.id in mine:
-                button = Button(CANCEL_LABEL.format(title=title), "rsvp", (event.id, "no"))
+                button = Button(ctx.t(CANCEL_LABEL, title=title), "rsvp", (event.id, "no"))
             else:
-                button = Button(GOING_LABEL.format(title=title), "rsvp", (event.id,))
+                button = Button(ctx.t(GOING_LABEL, title=title), "rsvp", (event.id,))
             buttons.append([button])
     if in_group:
-        link = ctx.bot.go_private(ctx.user.platform, "rsvp")
+        link = ctx.bot.go_private(ctx.user.platform, "rsvp", ctx.tr)
         return Reply.of(*parts, "\n\n", *link.body, buttons=link.buttons)
     upcoming = _upcoming(ctx)
     if any(e.id not in mine for e in upcoming) and len(upcoming) > 1:
-        buttons.append([Button(ALL_LABEL, "rsvp", ("all",))])
+        buttons.append([Button(ctx.t(ALL_LABEL), "rsvp", ("all",))])
     going = len(mine & {e.id for e in events})
-    parts.append(YOURS.format(count=going, total=len(events)) if going else NONE_YET)
+    parts.append("\n\n" + (ctx.t(YOURS, count=ctx.tr.number(going),
+                                  total=ctx.tr.number(len(events))) if going
+                            else ctx.t(NONE_YET)))
     # Private: it says which events this person is going to (ephemeral on Discord).
     return Reply.of(*parts, buttons=buttons, private=True)
 
@@ -105,46 +111,51 @@ async def rsvp_pressed(ctx: Context):
         mine = await ctx.store.rsvps_of(user.platform, user.id)
         wanted = {e.id for e in _upcoming(ctx)} - mine
         if wanted:
-            await ctx.store.set_rsvps(user.platform, user.id, wanted, set(), ctx.now)
-        return await event_list(ctx, JOINED_ALL if wanted else ALREADY_ALL)
+            await ctx.store.set_rsvps(user.platform, user.id, wanted, set(), ctx.now,
+                                      language=app_language(ctx))
+        return await event_list(ctx, ctx.t(JOINED_ALL if wanted else ALREADY_ALL))
     going = payload[1:] != ("no",)
     valid = len(payload) in (1, 2) and payload[1:] in ((), ("no",))
     event = ctx.config.event(payload[0]) if valid else None
     if event is None:
-        return Reply.of(STALE, private=True)
+        return Reply.of(ctx.t(STALE), private=True)
     if event.ends_at <= ctx.now:
-        return Reply.of(IS_OVER, private=True)
+        return Reply.of(ctx.t(IS_OVER), private=True)
     if going:
-        await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now)
-        note = JOINED.format(title=event.title)
+        await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now,
+                                  language=app_language(ctx))
+        note = ctx.t(JOINED, title=ctx.text(event.title))
     else:
         await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
-        note = LEFT.format(title=event.title)
+        note = ctx.t(LEFT, title=ctx.text(event.title))
     return await event_list(ctx, note)
 
 
-def reminder_reply(config, event: Event, kind: str, now: datetime, zone: ZoneInfo) -> Reply:
+def reminder_reply(config, event: Event, kind: str, now: datetime, zone: ZoneInfo,
+                   tr: Translator | None = None) -> Reply:
     """The day-before reminder asks to confirm; the morning one gives the time and place.
     Rendered when sent, for one recipient: "today" and "tomorrow" only where they are true in
     the recipient's zone (21:00 in Tokyo is not the morning of a 19:00 New York event); anywhere
-    else the reminder names the date."""
+    else the reminder names the date. `tr`: the recipient's language."""
+    tr = tr or translator()
     starts = event.starts_at.astimezone(zone).date()
     days = (starts - now.astimezone(zone).date()).days
+    title = Bold(tr.text(event.title))
     if days == 0:
-        heading = REMINDER_MORNING
+        heading = tr.spans(REMINDER_MORNING, title=title)
     elif days == 1 and kind == "day_before":
-        heading = REMINDER_DAY_BEFORE
+        heading = tr.spans(REMINDER_DAY_BEFORE, title=title)
     else:
-        heading = REMINDER_ON.format(date=day(starts))
-    parts: list = [heading, Bold(event.title), "\n", when(event, zone)]
+        heading = tr.spans(REMINDER_ON, date=tr.day(starts), title=title)
+    parts: list = [*heading, "\n", when(event, zone, tr)]
     if event.url:
-        parts += ["\n", Link("Join online", event.url)]
+        parts += ["\n", Link(tr.t(JOIN_ONLINE), event.url)]
     if event.location:
-        parts.append("\n" + event.location)
+        parts.append("\n" + tr.text(event.location))
     buttons = []
     if kind == "day_before":
-        buttons = [[Button(STILL_COMING, "rsvpr", (event.id, "yes")),
-                    Button(CANT_MAKE_IT, "rsvpr", (event.id, "no"))]]
+        buttons = [[Button(tr.t(STILL_COMING), "rsvpr", (event.id, "yes")),
+                    Button(tr.t(CANT_MAKE_IT), "rsvpr", (event.id, "no"))]]
     return Reply.of(*parts, buttons=buttons)
 
 
@@ -153,11 +164,18 @@ async def reminder_pressed(ctx: Context):
     user, payload = ctx.user, ctx.incoming.payload
     event = ctx.config.event(payload[0]) if len(payload) == 2 else None
     if event is None or payload[1] not in ("yes", "no"):
-        return Reply.of(STALE, private=True)
+        return Reply.of(ctx.t(STALE), private=True)
     if event.ends_at <= ctx.now:
-        return Reply.of(IS_OVER, private=True)
+        return Reply.of(ctx.t(IS_OVER), private=True)
     if payload[1] == "yes":  # also puts back someone who had cancelled in between
-        await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now)
-        return Reply.of(SEE_YOU, private=True)
+        await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now,
+                                  language=app_language(ctx))
+        return Reply.of(ctx.t(SEE_YOU), private=True)
     await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
-    return Reply.of(SORRY.format(title=event.title), private=True)
+    return Reply.of(ctx.t(SORRY, title=ctx.text(event.title)), private=True)
+
+
+def app_language(ctx: Context) -> str:
+    """The language the person's app reports, negotiated (not their /settings choice, which is
+    read at sending): what their reminders are written in when they chose none."""
+    return negotiate(ctx.incoming.locale, ctx.config.languages)

@@ -21,13 +21,15 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config, Event
 from ..core import Reply
+from ..i18n import Translator, translator
 from .announce import announcement_reply, expiry
 from .announce_report import report_lines
 from .events import reminder_reply
 from .prompts import chat_paused_reply, closing_reply, prompt_reply
 
 __all__ = [
-    "RENDER", "announcement_reply", "chat_paused_reply", "closing_reply", "closing_spec",
+    "RENDER", "announcement_reply", "chat_paused_reply", "chat_paused_spec", "closing_reply",
+    "closing_spec",
     "expiry", "prompt_reply", "prompt_spec", "reminder_reply", "reminder_spec", "render",
     "report_lines",
 ]
@@ -43,23 +45,30 @@ def closing_spec() -> dict:
     return {RENDER: "closing"}
 
 
+def chat_paused_spec(chat_id: str) -> dict:
+    return {RENDER: "chat_paused", "chat_id": chat_id}
+
+
 def reminder_spec(event: Event, kind: str) -> dict:
     return {RENDER: "reminder", "event": event.id, "kind": kind,
             "starts_at": event.starts_at.isoformat()}
 
 
-def render(config: Config, spec: dict, now: datetime, zone: ZoneInfo) -> Reply | None:
-    """The reply for one recipient (`zone`: theirs) at `now`; None when the message no longer
-    applies and must not be sent: its event is gone from the config, or has moved (the moved
-    event has reminders of its own, keyed by its new start)."""
-    kind = spec[RENDER]
+def render(config: Config, spec: dict, now: datetime, zone: ZoneInfo,
+           tr: Translator | None = None) -> Reply | None:
+    """The reply for one recipient (`zone`: theirs; `tr`: their language) at `now`; None when
+    the message no longer applies and must not be sent: its event is gone from the config, or
+    has moved (the moved event has reminders of its own, keyed by its new start)."""
+    kind, tr = spec[RENDER], tr or translator(config.languages[0])
     if kind == "prompt":
-        return prompt_reply(config, now, date.fromisoformat(spec["date"]))
+        return prompt_reply(config, now, date.fromisoformat(spec["date"]), tr)
     if kind == "closing":
-        return closing_reply(config)
+        return closing_reply(config, tr)
+    if kind == "chat_paused":
+        return chat_paused_reply(spec["chat_id"], tr)
     if kind == "reminder":
         event = config.event(spec["event"])
         if event is None or event.starts_at != datetime.fromisoformat(spec["starts_at"]):
             return None
-        return reminder_reply(config, event, spec["kind"], now, zone)
+        return reminder_reply(config, event, spec["kind"], now, zone, tr)
     raise ValueError(f"unknown scheduled message kind {kind!r}")

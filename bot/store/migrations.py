@@ -238,4 +238,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE user_settings ADD COLUMN language TEXT;
     ALTER TABLE signatures ADD COLUMN language TEXT;
     """,
+    # 10: the language a person's app reported when they subscribed, RSVPed or subscribed a
+    # chat (NULL: before the bot spoke more than English), so the prompts, reminders and notices
+    # rendered for them later are in it when they chose none with /settings.
+    """
+    ALTER TABLE subscriptions ADD COLUMN language TEXT;
+    ALTER TABLE rsvps ADD COLUMN language TEXT;
+    ALTER TABLE chat_subscriptions ADD COLUMN subscriber_language TEXT;
+    """,
 )

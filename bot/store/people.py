@@ -50,14 +50,19 @@ class PeopleStore:
         return {row[0] for row in rows}
 
     async def set_rsvps(
-        self, platform: str, user_id: str, going: set[str], not_going: set[str], now: datetime
+        self, platform: str, user_id: str, going: set[str], not_going: set[str], now: datetime,
+        language: str | None = None,
     ) -> None:
+        """`language`: what their app reported (their reminders' language if they choose none)."""
         async with self.transaction() as db:
             await db.executemany(
-                "INSERT INTO rsvps (platform, user_id, event_id, created_at) VALUES (?,?,?,?)"
-                " ON CONFLICT DO NOTHING",
-                [(platform, user_id, event, iso(now)) for event in sorted(going)],
+                "INSERT INTO rsvps (platform, user_id, event_id, created_at, language)"
+                " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                [(platform, user_id, event, iso(now), language) for event in sorted(going)],
             )
+            if language is not None and going:
+                await db.execute("UPDATE rsvps SET language = ? WHERE platform = ?"
+                                 " AND user_id = ?", (language, platform, user_id))
             await db.executemany(
                 "DELETE FROM rsvps WHERE platform = ? AND user_id = ? AND event_id = ?",
                 [(platform, user_id, event) for event in sorted(not_going)],
@@ -70,15 +75,20 @@ class PeopleStore:
 
     # Daily prompts -------------------------------------------------------------------------
 
-    async def subscribe(self, platform: str, user_id: str, chat_id: str, now: datetime) -> bool:
-        """Subscribe (or resume); False when already active."""
+    async def subscribe(self, platform: str, user_id: str, chat_id: str, now: datetime,
+                        language: str | None = None) -> bool:
+        """Subscribe (or resume); False when already active. `language`: what their app
+        reported, kept up to date (their prompts' language if they choose none)."""
         async with self.transaction() as db:
+            if language is not None:
+                await db.execute("UPDATE subscriptions SET language = ? WHERE platform = ?"
+                                 " AND user_id = ?", (language, platform, user_id))
             cursor = await db.execute(
                 "INSERT INTO subscriptions (platform, user_id, chat_id, active, created_at,"
-                " plan_after) VALUES (?,?,?,1,?,?) ON CONFLICT (platform, user_id) DO UPDATE"
-                " SET active = 1, chat_id = excluded.chat_id, next_prompt_at = NULL,"
+                " plan_after, language) VALUES (?,?,?,1,?,?,?) ON CONFLICT (platform, user_id)"
+                " DO UPDATE SET active = 1, chat_id = excluded.chat_id, next_prompt_at = NULL,"
                 " paused_reason = NULL, plan_after = excluded.plan_after WHERE active = 0",
-                (platform, user_id, chat_id, iso(now), iso(now)),
+                (platform, user_id, chat_id, iso(now), iso(now), language),
             )
             # Subscribing again is the person saying they can be reached again.
             await db.execute("DELETE FROM unreachable WHERE platform = ? AND chat_id = ?",
@@ -129,18 +139,19 @@ class PeopleStore:
             return row[0] if row else None
 
     async def subscribe_chat(self, platform: str, chat_id: str, now: datetime,
-                             subscribed_by: str | None = None) -> bool:
+                             subscribed_by: str | None = None,
+                             subscriber_language: str | None = None) -> bool:
         """Subscribe a whole group or channel to the daily post (or resume it, also after the
         bot could not post there); False if already. `subscribed_by`: the person's user id, to
         tell them if the bot can no longer post there."""
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO chat_subscriptions (platform, chat_id, active, created_at,"
-                " plan_after, subscribed_by) VALUES (?,?,1,?,?,?) ON CONFLICT (platform, chat_id)"
-                " DO UPDATE SET active = 1, next_prompt_at = NULL,"
-                " plan_after = excluded.plan_after, subscribed_by = excluded.subscribed_by"
-                " WHERE active = 0",
-                (platform, chat_id, iso(now), iso(now), subscribed_by),
+                " plan_after, subscribed_by, subscriber_language) VALUES (?,?,1,?,?,?,?)"
+                " ON CONFLICT (platform, chat_id) DO UPDATE SET active = 1, next_prompt_at = NULL,"
+                " plan_after = excluded.plan_after, subscribed_by = excluded.subscribed_by,"
+                " subscriber_language = excluded.subscriber_language WHERE active = 0",
+                (platform, chat_id, iso(now), iso(now), subscribed_by, subscriber_language),
             )
             # Subscribing again is the chat's managers saying the bot can post there again: it
             # is back in "channels and groups" announcements too, not only the daily post.

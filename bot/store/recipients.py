@@ -79,3 +79,19 @@ class RecipientStore:
                 (new_chat_id, platform, old_chat_id),
             )
             return moved.rowcount + queued.rowcount > 0
+
+    async def recipient_language(self, platform: str, user_id: str) -> str | None:
+        """The language to write to one person in, when nothing they sent says so: their
+        /settings choice, else what their app reported when they last subscribed, RSVPed or
+        subscribed a chat; None: never told (the caller uses the campaign's default)."""
+        row = await self._one(
+            "SELECT COALESCE("
+            " (SELECT language FROM user_settings WHERE platform = ?1 AND user_id = ?2),"
+            " (SELECT language FROM subscriptions WHERE platform = ?1 AND user_id = ?2),"
+            " (SELECT language FROM rsvps WHERE platform = ?1 AND user_id = ?2"
+            "  AND language IS NOT NULL ORDER BY created_at DESC LIMIT 1),"
+            " (SELECT subscriber_language FROM chat_subscriptions WHERE platform = ?1"
+            "  AND subscribed_by = ?2 AND subscriber_language IS NOT NULL LIMIT 1))",
+            (platform, user_id),
+        )
+        return row[0] if row else None
