@@ -5,32 +5,66 @@ It wakes when a moderator confirms, when an outbox worker has nothing left to se
 "finished" comes at once), and every EVERY seconds anyway for the progress message. Rows for a
 platform that is not connected are held, not waited for: the announcement finishes for the
 connected ones and the next proceeds; the held rows go out when that platform connects, unless
-the announcement has expired by then."""
+the announcement has expired by then.
+
+What the moderator reads here (progress, the report, pause alerts) is in their language: their
+/settings choice, else the campaign's default (there is no request to negotiate from). What
+recipients get is the announcement's version in their /settings language, else the default's
+text: with versions, the stored body is a map of them, picked per row as it is sent
+(`pick_version`), so the audience is still copied inside SQLite."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from collections.abc import Callable
+from typing import Any, Self
 
 from .capabilities import with_closable_dms
 from .core import Button, Reply, reply_to_dict
 from .dispatch import Dispatcher
-from .handlers.messages import announcement_reply, expiry, report_lines
+from .handlers.messages import RENDER, announcement_reply, expiry, report_lines
+from .i18n import N_, Translator, translator
 from .sender import DMS_CLOSED, Sender
 
 log = logging.getLogger(__name__)
 
-PROGRESS = "Announcement #{id}: {done:,} / {total:,} sent"
-FINISHED = "Announcement #{id} finished."
-WAITING = "{count:,} waiting for {platform} to connect."
-HELD = ("Messages waiting for a platform go out when it connects, unless the announcement has "
-        "expired by then.")
-CANCELLED = "Announcement #{id} was cancelled."
-NOBODY = "Announcement #{id}: nobody to send it to."
-CANCEL = "Cancel"
+PROGRESS = N_("Announcement #{id}: {done} / {total} sent")
+FINISHED = N_("Announcement #{id} finished.")
+WAITING = N_("{count} waiting for {platform} to connect.")
+HELD = N_("Messages waiting for a platform go out when it connects, unless the announcement "
+          "has expired by then.")
+CANCELLED = N_("Announcement #{id} was cancelled.")
+NOBODY = N_("Announcement #{id}: nobody to send it to.")
+CANCEL = N_("Cancel")
+VERSIONS = "announcement"  # the kind of a stored body that holds one version per language
 EVERY = 3.0  # seconds between progress edits: often enough to watch, rare enough for limits
 UNFINISHED = ("pending", "sending")
+
+
+class Notice(str):
+    """An alert for the moderators, said in each one's language: as a str, the English."""
+
+    message: str
+    values: dict[str, Any]
+
+    def __new__(cls, message: str, /, **values: Any) -> Self:
+        self = super().__new__(cls, message.format(**values))
+        self.message, self.values = message, values
+        return self
+
+
+def versions_body(text: str, versions: dict[str, str]) -> dict:
+    """The stored body of an announcement with versions: the default's reply and each
+    language's (bot/outbox.py render_message picks one per recipient with `pick_version`)."""
+    return {RENDER: VERSIONS, "default": reply_to_dict(announcement_reply(text)),
+            "versions": {lang: reply_to_dict(announcement_reply(version))
+                         for lang, version in versions.items()}}
+
+
+def pick_version(body: dict, language: str | None) -> dict:
+    """The reply (as stored) for a recipient whose /settings language is `language`."""
+    return body["versions"].get(language or "", body["default"])
 
 
 class AnnouncementRunner:
@@ -59,12 +93,25 @@ class AnnouncementRunner:
             sender = self.bot.senders.get(platform)
             if sender is None:
                 continue
+            if isinstance(text, Notice):
+                said = (await self._tr(platform, user_id)).t(text.message, **text.values)
+            else:
+                said = text
             # Both platforms address a person's private chat by their user id: not the channel
             # they may have composed the announcement in.
             try:
-                await sender.deliver(user_id, Reply.of(text))
+                await sender.deliver(user_id, Reply.of(said))
             except Exception as exc:  # one moderator's failure must not silence the others
                 log.error("alert to a moderator failed: %s", type(exc).__name__)
+
+    async def _tr(self, platform: str, user_id: str) -> Translator:
+        """A moderator's language: their /settings choice, else the campaign's default."""
+        languages = self.bot.config.languages
+        if len(languages) > 1 and user_id:
+            saved = (await self.bot.store.settings_of(platform, user_id)).language
+            if saved in languages:
+                return translator(saved)
+        return translator(languages[0])
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -113,8 +160,11 @@ class AnnouncementRunner:
 
     async def _start(self, a) -> None:
         store, now = self.bot.store, self.bot.clock.now()
-        message = await store.message(f"ann:{a.id}", "announcement",
-                                      reply_to_dict(announcement_reply(a.text)), now)
+        versions = await store.announcement_versions(a.id)
+        # Without versions, the body is the finished reply, as it always was.
+        body = (versions_body(a.text, versions) if versions
+                else reply_to_dict(announcement_reply(a.text)))
+        message = await store.message(f"ann:{a.id}", "announcement", body, now)
         # One transaction decides: queued -> sending with every recipient queued, or nothing
         # when Cancel came first. (A message row left behind by a cancelled start is unused.)
         added = await store.start_announcement(a, message, self.platforms, expiry(a, now), now)
@@ -126,6 +176,7 @@ class AnnouncementRunner:
 
     async def _progress(self, a) -> None:
         store = self.bot.store
+        tr = await self._tr(a.author_platform, a.author_id)
         counts = await store.delivery_counts(a.message_id)  # one read: one consistent picture
         connected = self.platforms
         total = sum(sum(states.values()) for states in counts.values())
@@ -141,19 +192,20 @@ class AnnouncementRunner:
                                             finished_at=self.bot.clock.now())
             closed = await store.gone_counts(a.message_id, DMS_CLOSED)
             head = FINISHED if total else NOBODY
-            lines = [head.format(id=a.id),
-                     *report_lines(counts, closed, connected, self.closable_dms)]
+            lines = [tr.t(head, id=a.id),
+                     *report_lines(counts, closed, connected, self.closable_dms, tr)]
             if held:
-                lines.append(HELD)
+                lines.append(tr.t(HELD))
             await self._show(a, Reply.of("\n".join(lines)), final=True)
             self._shown.pop(a.id, None)
             return
-        lines = [PROGRESS.format(id=a.id, done=total - unfinished - held, total=total)]
+        lines = [tr.t(PROGRESS, id=a.id, done=tr.number(total - unfinished - held),
+                      total=tr.number(total))]
         for platform, states in sorted(counts.items()):
             waiting = sum(states.get(state, 0) for state in UNFINISHED)
             if platform not in connected and waiting:
-                lines.append(WAITING.format(count=waiting, platform=platform.title()))
-        buttons = [[Button(CANCEL, "ann", (str(a.id), "cancel"))]]
+                lines.append(tr.t(WAITING, count=tr.number(waiting), platform=platform.title()))
+        buttons = [[Button(tr.t(CANCEL), "ann", (str(a.id), "cancel"))]]
         await self._show(a, Reply.of("\n".join(lines), buttons=buttons))
 
     async def _cancelled(self, a) -> None:
@@ -165,8 +217,9 @@ class AnnouncementRunner:
         if any(states.get("sending") for p, states in counts.items() if p in connected):
             return
         closed = await store.gone_counts(a.message_id, DMS_CLOSED) if a.message_id else {}
-        lines = [CANCELLED.format(id=a.id),
-                 *report_lines(counts, closed, connected, self.closable_dms)]
+        tr = await self._tr(a.author_platform, a.author_id)
+        lines = [tr.t(CANCELLED, id=a.id),
+                 *report_lines(counts, closed, connected, self.closable_dms, tr)]
         await self._show(a, Reply.of("\n".join(lines)), final=True)
         del self._shown[a.id]
 

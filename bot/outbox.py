@@ -21,10 +21,11 @@ from typing import Callable
 
 from aiolimiter import AsyncLimiter
 
+from .announcement_runner import VERSIONS, Notice, pick_version
 from .core import Reply, reply_from_dict
 from .dispatch import Dispatcher
 from .handlers.messages import RENDER, chat_paused_spec, render
-from .i18n import translator
+from .i18n import N_, translator
 from .pacing import ChatPacer, Pacing
 from .sender import DeliveryResult, Outcome, Sender
 from .slots import zone_or
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 STATE = {Outcome.DELIVERED: "delivered", Outcome.GONE: "gone", Outcome.PERMANENT: "failed",
          Outcome.UNCERTAIN: "uncertain"}
 INVALID_WINDOW = 600.0  # Discord counts invalid requests over 10 minutes
+# Said to every moderator, each in their language (AnnouncementRunner.alert).
+PAUSED = N_("Delivery on {platform} paused for about {minutes} minutes: {budget} failed "
+            "requests in 10 minutes (the platform bans above that). It resumes by itself.")
 CATCH_UP = 0.05  # seconds of sends the platform limiter may catch up on after a late wake-up
 
 
@@ -47,11 +51,13 @@ async def render_message(bot: Dispatcher, body: dict, platform: str, user_id: st
         return reply_from_dict(body)
     config = bot.config
     zone, lang = config.zone, config.languages[0]
-    if user_id is not None and body[RENDER] == "reminder":
-        zone = zone_or((await bot.store.settings_of(platform, user_id)).timezone, zone)
     if user_id is not None and len(config.languages) > 1:
         chosen = await bot.store.recipient_language(platform, user_id)
         lang = chosen if chosen in config.languages else lang
+    if body[RENDER] == VERSIONS:  # an announcement with versions: the recipient's language's
+        return reply_from_dict(pick_version(body, lang))
+    if user_id is not None and body[RENDER] == "reminder":
+        zone = zone_or((await bot.store.settings_of(platform, user_id)).timezone, zone)
     return render(config, body, bot.clock.now(), zone, translator(lang))
 
 
@@ -263,6 +269,5 @@ class OutboxWorker:
             minutes = round((self.paused_until - now) / 60)
             log.warning("%s: %d failed requests in 10 minutes; pausing delivery %d minutes",
                         self.platform, budget, minutes)
-            self.on_alert(f"Delivery on {self.platform} paused for about {minutes} minutes: "
-                          f"{budget} failed requests in 10 minutes (the platform bans above "
-                          "that). It resumes by itself.")
+            self.on_alert(Notice(PAUSED, platform=self.platform, minutes=minutes,
+                                 budget=budget))

@@ -53,6 +53,7 @@ FORGET_RULES = {
 NOT_PERSONAL = {
     "messages": "the text of prompts, reminders and announcements, the same for everyone",
     "platform_state": "per-platform bookkeeping such as the hash of the synced commands",
+    "announcement_versions": "an announcement's text in other languages, the same for everyone",
 }
 OWNER_ONLY = 0o600  # the database, its -wal/-shm, backups and exports hold personal data
 

@@ -95,6 +95,26 @@ class AnnouncementStore:
             )
             return cursor.lastrowid
 
+    async def save_announcement_version(self, announcement_id: int, language: str,
+                                        text: str) -> bool:
+        """Add (or replace) the `language` version of a draft; False when it is no longer a
+        draft (a stale form changes nothing)."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO announcement_versions (announcement_id, language, text)"
+                " SELECT id, ?, ? FROM announcements WHERE id = ? AND status = 'draft'"
+                " ON CONFLICT (announcement_id, language) DO UPDATE SET text = excluded.text",
+                (language, text, announcement_id),
+            )
+            return cursor.rowcount == 1
+
+    async def announcement_versions(self, announcement_id: int) -> dict[str, str]:
+        """language -> text of the versions added to the default's (none: everyone gets it)."""
+        rows = await self._all(
+            "SELECT language, text FROM announcement_versions WHERE announcement_id = ?"
+            " ORDER BY rowid", (announcement_id,))
+        return {row[0]: row[1] for row in rows}
+
     async def announcement(self, announcement_id: int) -> Announcement | None:
         row = await self._one("SELECT * FROM announcements WHERE id = ?", (announcement_id,))
         return _announcement(row) if row else None

@@ -246,4 +246,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE rsvps ADD COLUMN language TEXT;
     ALTER TABLE chat_subscriptions ADD COLUMN subscriber_language TEXT;
     """,
+    # 11: an announcement's versions in the configured languages other than the default (its
+    # own text is the default's): each recipient gets the version of their /settings language.
+    # The moderator's words to everyone, about no one: not personal data.
+    """
+    CREATE TABLE announcement_versions (
+        announcement_id INTEGER NOT NULL REFERENCES announcements (id) ON DELETE CASCADE,
+        language        TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        PRIMARY KEY (announcement_id, language)
+    );
+    """,
 )
