@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from .content import Content, MaybeContent, language_codes, missing_versions
+from .content import Content, MaybeContent, at_most, language_codes, missing_versions
 from .i18n import N_, CatalogText
 from .validation import is_hhmm, is_timezone
 
@@ -173,6 +173,9 @@ class Telegram(Section):
     base_url: Url = "https://api.telegram.org/bot"
     # Telegram: about 30 messages per second overall; we stay below it by default.
     broadcast_rate: Annotated[float, Field(strict=False, gt=0, le=1000)] = 25
+    # The bot's profile text, set at each start per language (empty: left as BotFather set it).
+    description: Annotated[str, at_most(512)] = ""  # the empty chat's "What can this bot do?"
+    short_description: Annotated[str, at_most(120)] = ""  # its profile page and shared links
 
 
 class Discord(Section):

@@ -64,6 +64,19 @@ Content = Annotated[str, PlainValidator(lambda v, info: _content(v, info, empty=
 MaybeContent = Annotated[str, PlainValidator(lambda v, info: _content(v, info, empty=True))]
 
 
+def at_most(limit: int) -> PlainValidator:
+    """Content (may be empty) whose every version fits a platform's limit, in characters."""
+    def check(value: Any, info: ValidationInfo) -> Text:
+        text = _content(value, info, empty=True)
+        for code, version in (text.versions or {"": str(text)}).items():
+            if len(version) > limit:
+                which = f'the "{code}" version' if code else "it"
+                raise ValueError(f"at most {limit} characters: {which} has {len(version)}")
+        return text
+
+    return PlainValidator(check)
+
+
 def missing_versions(model: BaseModel, languages: tuple[str, ...], where: str = "") -> list[str]:
     """One line per content table that lacks a configured language (`petition.text: no "es"
     version`) or has one that is not configured; entries counted from 1, as errors are."""

@@ -59,7 +59,9 @@ def write_config(tmp_path: Path, base_url: str, rate: float, send_at: str | None
     text = text.replace("telegram_user_ids = []", f"telegram_user_ids = [{MODERATOR}]")
     if send_at is not None:
         text = text.replace('send_at = "09:00"', f'send_at = "{send_at}"')
-    text += f'\n[telegram]\nbase_url = "{base_url}"\nbroadcast_rate = {rate}\n'
+    assert "\n[telegram]\n" in text  # its description keys: these join that table
+    text = text.replace("\n[telegram]\n",
+                        f'\n[telegram]\nbase_url = "{base_url}"\nbroadcast_rate = {rate}\n', 1)
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path

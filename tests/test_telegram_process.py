@@ -23,7 +23,9 @@ def write_config(tmp_path: Path, base_url: str) -> Path:
     # The shipped campaign, its database in tmp_path (storage.path is relative to the file).
     shipped = (ROOT / "config.toml").read_text(encoding="utf-8")
     path = tmp_path / "config.toml"
-    path.write_text(shipped + f'\n[telegram]\nbase_url = "{base_url}"\n', encoding="utf-8")
+    assert "\n[telegram]\n" in shipped  # its description keys: base_url joins that table
+    shipped = shipped.replace("\n[telegram]\n", f'\n[telegram]\nbase_url = "{base_url}"\n', 1)
+    path.write_text(shipped, encoding="utf-8")
     return path
 
 

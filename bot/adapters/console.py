@@ -14,12 +14,13 @@ from typing import TextIO
 from ..capabilities import Capabilities
 from ..core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
 from ..dispatch import Dispatcher
+from ..i18n import N_, language_for, translator
 
 PLATFORM = "console"
 # One person at the machine that runs the bot: no message limit, forms as conversations, and
 # moderator rights from how the console was started (`console --moderator`), not the config.
 CAPABILITIES = Capabilities(PLATFORM, local=True)
-BANNER = "Console chat as {name}. Type /help to begin; Ctrl-D (end of input) quits."
+BANNER = N_("Console chat as {name}. Type /help to begin; Ctrl-D (end of input) quits.")
 
 
 def render(reply: Reply, start: int = 1) -> str:
@@ -87,7 +88,9 @@ async def run_console(bot: Dispatcher, stdin: TextIO = sys.stdin, stdout: TextIO
     chat = ConsoleChat(bot, stdout, name, lang)
     interactive = stdin.isatty()
     if interactive:
-        stdout.write(BANNER.format(name=chat.user.display_name) + "\n\n")
+        # In the language the bot will answer in: the saved /settings choice, else --lang.
+        lang = await language_for(bot.store, bot.config.languages, chat.to_incoming("/help"))
+        stdout.write(translator(lang).t(BANNER, name=chat.user.display_name) + "\n\n")
     lines = await read_lines(stdin)
     while True:
         if interactive:

@@ -75,6 +75,27 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
+# Discord's locales (the keys of name_localizations / description_localizations).
+LOCALES = frozenset({
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+    "th", "zh-CN", "ja", "zh-TW", "ko"})
+
+
+def _localizations(where: str, item: dict[str, Any]) -> dict[str, str]:
+    """Discord refuses a localization for an unknown locale, or of the wrong length (names:
+    1-32 for commands and options, 1-100 for choices; descriptions 1-100)."""
+    problems = {}
+    for key in ("name_localizations", "description_localizations"):
+        for locale, text in (item.get(key) or {}).items():
+            longest = 100 if key.startswith("description") or "value" in item else 32
+            if locale not in LOCALES:
+                problems[f"{where}.{key}.{locale}"] = "Invalid locale"
+            elif not isinstance(text, str) or not 1 <= len(text) <= longest:
+                problems[f"{where}.{key}.{locale}"] = f"Must be between 1 and {longest} in length."
+    return problems
+
+
 def user_payload(user_id: str, name: str, bot: bool = False) -> dict[str, Any]:
     return {"id": user_id, "username": name.lower().replace(" ", "_"), "global_name": name,
             "discriminator": "0", "avatar": None, "bot": bot, "public_flags": 0}
@@ -675,6 +696,10 @@ class FakeDiscord:
             for option in command.get("options", []):
                 if not 1 <= len(option.get("description", "")) <= 100:
                     problems[f"{index}.options"] = "Must be between 1 and 100 in length."
+                for choice in option.get("choices") or []:
+                    problems.update(_localizations(f"{index}.options", choice))
+                problems.update(_localizations(f"{index}.options", option))
+            problems.update(_localizations(str(index), command))
         if problems:
             return invalid(problems)
         old = {c["name"]: c["id"] for c in self.commands.get(key, [])}

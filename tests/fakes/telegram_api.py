@@ -369,6 +369,9 @@ class FakeBot:
     blocked: set[int] = field(default_factory=set)
     admins: dict[int, dict[int, str]] = field(default_factory=dict)
     commands: dict[str, list] = field(default_factory=dict)
+    # setMyDescription / setMyShortDescription: language code ("" for none) -> text.
+    descriptions: dict[str, str] = field(default_factory=dict)
+    short_descriptions: dict[str, str] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     queries: dict[str, bool] = field(default_factory=dict)  # callback query id -> answered
     query_born: dict[str, float] = field(default_factory=dict)  # query id -> press time (now())
@@ -933,12 +936,40 @@ class FakeTelegram:
         return bot.commands.get(self._scope(bot, params), [])
 
     def _scope(self, bot: FakeBot, params: dict) -> str:
+        """"default", "chat:42"; with a language_code, "default/es", "chat:42/es"."""
         raw = params.get("scope")
         scope = (json.loads(raw) if isinstance(raw, str) else raw) or {"type": "default"}
+        key = scope["type"]
         if scope["type"] == "chat":
             self._chat(bot, scope["chat_id"])
-            return f"chat:{scope['chat_id']}"
-        return scope["type"]
+            key = f"chat:{scope['chat_id']}"
+        return key + self._language(params)
+
+    @staticmethod
+    def _language(params: dict) -> str:
+        """Telegram: a two-letter ISO 639-1 code, or none (empty: none)."""
+        code = params.get("language_code") or ""
+        if code and not re.fullmatch(r"[a-z]{2}", code):
+            raise bad("language code is invalid")
+        return f"/{code}" if code else ""
+
+    async def _m_setMyDescription(self, bot: FakeBot, params: dict) -> bool:
+        return self._describe(bot.descriptions, params, "description", 512)
+
+    async def _m_setMyShortDescription(self, bot: FakeBot, params: dict) -> bool:
+        return self._describe(bot.short_descriptions, params, "short_description", 120)
+
+    def _describe(self, where: dict[str, str], params: dict, name: str, limit: int) -> bool:
+        """Keyed by language code ("" for none); an empty text removes it, as Telegram does."""
+        text = params.get(name) or ""
+        code = self._language(params).lstrip("/")
+        if len(text) > limit:
+            raise bad(f"{name} is too long")  # Telegram: "Bad Request: description is too long"
+        if text:
+            where[code] = text
+        else:
+            where.pop(code, None)
+        return True
 
     async def _m_getChatMember(self, bot: FakeBot, params: dict) -> dict:
         chat_id = int(params["chat_id"])

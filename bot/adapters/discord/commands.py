@@ -16,10 +16,13 @@ from typing import Any, Callable, Optional
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
+from ... import i18n
 from ...core import ChatRef
 from ...dispatch import Dispatcher
 from ...handlers import SETTINGS_CHOICES
+from ...i18n import N_
 from ...routing import APOLOGY
 from ...text import shorten
 from .capabilities import PLATFORM
@@ -28,10 +31,20 @@ from .sink import sink_of
 log = logging.getLogger(__name__)
 
 DESCRIPTION_LIMIT = 100
+NAME_LIMIT = 100  # a choice's name (command and option names are never localized)
 HASH_KEY, TARGETS_KEY = "commands_hash", "commands_targets"
 GLOBAL = "global"
 
 Callback = Callable[..., Any]
+
+# Option descriptions and /settings choice names, localized at sync (CatalogTranslator); the
+# option names and choice values stay English: they are what reaches the core.
+TOPIC = N_("Open one thing directly, e.g. sign or rsvp")
+KEY = N_("What to change")
+VALUE = N_("The new value, e.g. Europe/London, 08:30 or es (leave it out to be asked)")
+CHANNEL = N_("A channel of this server for the daily post (needs Manage Server); leave it out "
+             "for your own DMs")
+CHOICE_NAMES = {"timezone": N_("timezone"), "time": N_("time"), "language": N_("language")}
 
 
 def _plain(name: str) -> Callback:
@@ -42,7 +55,7 @@ def _plain(name: str) -> Callback:
 
 
 def _topic(name: str) -> Callback:
-    @app_commands.describe(topic="Open one thing directly, e.g. sign or rsvp")
+    @app_commands.describe(topic=locale_str(TOPIC))
     async def callback(interaction: discord.Interaction, topic: Optional[str] = None) -> None:
         await sink_of(interaction).on_command(interaction, name, args=topic or "")
 
@@ -54,10 +67,9 @@ def _settings(name: str) -> Callback:
     # as itself: the option Discord had when they were written here as a Literal. `key` stays
     # a plain str, so its value reaches the core as typed, as a Literal's did (a Choice[str]
     # would refuse a value outside the list before the core could answer it).
-    @app_commands.describe(key="What to change", value=(
-        "The new value, e.g. Europe/London, 08:30 or es (leave it out to be asked)"))
-    @app_commands.choices(key=[app_commands.Choice(name=word, value=word)
-                               for word in SETTINGS_CHOICES])
+    @app_commands.describe(key=locale_str(KEY), value=locale_str(VALUE))
+    @app_commands.choices(key=[app_commands.Choice(name=locale_str(CHOICE_NAMES.get(word, word)),
+                                                   value=word) for word in SETTINGS_CHOICES])
     async def callback(interaction: discord.Interaction, key: Optional[str] = None,
                        value: Optional[str] = None) -> None:
         args = " ".join(part for part in (key, value) if part)
@@ -71,8 +83,7 @@ def _channel(name: str) -> Callback:
     # core sees a direct chat, whichever channel the command was typed in); with a channel,
     # that channel's daily post, which only members with Manage Server may change. That one
     # command serves both, and nobody has to find the bot's DMs to subscribe themselves.
-    @app_commands.describe(channel="A channel of this server for the daily post "
-                                   "(needs Manage Server); leave it out for your own DMs")
+    @app_commands.describe(channel=locale_str(CHANNEL))
     async def callback(interaction: discord.Interaction,
                        channel: Optional[discord.TextChannel] = None) -> None:
         adapter = sink_of(interaction)
@@ -123,8 +134,10 @@ def build_commands(bot: Dispatcher) -> list[app_commands.Command]:
         factory = OPTIONS.get(command.name, _plain)
         slash = app_commands.Command(
             name=command.name,
-            description=shorten(" ".join((command.description or command.name).split()),
-                                DESCRIPTION_LIMIT),
+            # The docstring's line is the msgid; Discord gets at most 100 characters of it.
+            description=locale_str(shorten(" ".join((command.description or command.name)
+                                                    .split()), DESCRIPTION_LIMIT),
+                                   msgid=command.description),
             callback=factory(command.name),
             allowed_contexts=servers_only if command.moderator else everywhere,
             allowed_installs=installs,
@@ -137,8 +150,40 @@ def build_commands(bot: Dispatcher) -> list[app_commands.Command]:
     return commands
 
 
+class CatalogTranslator(app_commands.Translator):
+    """Descriptions and choice names for the Discord locales of the configured languages
+    (es-ES and es-419 for "es"), from the gettext catalogs. None (Discord shows the English)
+    for a locale of no configured language, or a string the catalog does not translate."""
+
+    def __init__(self, languages: tuple[str, ...]) -> None:
+        self.languages = languages
+
+    async def translate(self, string: locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContext) -> str | None:
+        lang = i18n.negotiate(locale.value, self.languages)
+        if lang.split("_")[0].lower() != locale.value.split("-")[0].lower():
+            return None  # negotiate fell back to the default: not this locale's language
+        msgid = string.extras.get("msgid", string.message)
+        text = i18n.translator(lang).t(msgid)
+        if text == msgid:
+            return None
+        limit = DESCRIPTION_LIMIT if "description" in context.location.name else NAME_LIMIT
+        return shorten(" ".join(text.split()), limit)
+
+
 def payload(tree: app_commands.CommandTree) -> list[dict[str, Any]]:
+    """The commands as Discord takes them, without localizations."""
     return sorted((c.to_dict(tree) for c in tree.get_commands()), key=lambda c: c["name"])
+
+
+async def localized(tree: app_commands.CommandTree) -> list[dict[str, Any]]:
+    """The commands with their localizations (the tree's translator), as synced and hashed:
+    a catalog change re-syncs once, an unchanged one does not."""
+    translator = tree.translator
+    if translator is None:
+        return payload(tree)
+    return sorted([await c.get_translated_payload(tree, translator)
+                   for c in tree.get_commands()], key=lambda c: c["name"])
 
 
 def digest(application_id: int | None, commands: list[dict[str, Any]],
@@ -153,7 +198,9 @@ async def sync(client: discord.Client, tree: app_commands.CommandTree, bot: Disp
     sync; True if it synced. Discord rate-limits command updates, and a bulk overwrite on every
     restart would also reset the command list in every client for nothing."""
     store, guild_ids = bot.store, bot.config.discord.guild_ids
-    commands = payload(tree)
+    if tree.translator is None:
+        await tree.set_translator(CatalogTranslator(bot.config.languages))
+    commands = await localized(tree)
     targets = [str(g) for g in guild_ids] or [GLOBAL]
     wanted = digest(client.application_id, commands, targets)
     if await store.platform_state(PLATFORM, HASH_KEY) == wanted:

@@ -38,6 +38,7 @@ from ...core import (
     decode_button,
 )
 from ...dispatch import Dispatcher, log_failure
+from ...i18n import N_
 from ...routing import APOLOGY, REFUSED
 from ...sender import DMS_CLOSED
 from .capabilities import CAPABILITIES, PLATFORM
@@ -56,14 +57,14 @@ log = logging.getLogger(__name__)
 # every press is acknowledged within about a second, and most get their answer directly.
 ACK_BUDGET = 0.8
 
-TRY_AGAIN = "Try again"
-DMS_CLOSED_NOTICE = (
+TRY_AGAIN = N_("Try again")
+DMS_CLOSED_NOTICE = N_(
     "Your daily prompts are paused: Discord would not let me send you direct messages. "
     "To get them again, allow direct messages from members of this server (click the server "
     "name > Privacy Settings > Direct Messages), then send /subscribe. Or ask someone who "
     "manages the server to post them in a channel with /subscribe channel:#channel."
 )
-PAUSED = "Your daily prompts are paused. Send /subscribe to start them again."
+PAUSED = N_("Your daily prompts are paused. Send /subscribe to start them again.")
 
 Work = Callable[[Incoming], Awaitable[list[Outgoing]]]
 
@@ -194,7 +195,7 @@ class InteractionHandler:
             self.typed.keep(user.id, form_id, raw if problems else None)
             if not problems:
                 return out
-            again = Button(TRY_AGAIN, OPEN_FORM, (form_id,))
+            again = Button(ctx.t(TRY_AGAIN), OPEN_FORM, (form_id,))
             return [Reply(r.body, (*r.buttons, (again,)), True) if isinstance(r, Reply) else r
                     for r in out]
 
@@ -235,7 +236,7 @@ class InteractionHandler:
         async def run() -> list[Outgoing]:
             # A DM carries no roles: looked up here, where a slow answer is deferred.
             checked = await self.roles.with_rights(self.bot, interaction, incoming)
-            notice = await self.pause_notice(incoming.user.id)
+            notice = await self.pause_notice(incoming)
             if work is not None:
                 out = await work(checked)
             else:
@@ -261,19 +262,22 @@ class InteractionHandler:
         except Exception as exc:
             log_failure(incoming, exc)
             out = [Reply.of(self.said(interaction).t(APOLOGY), private=True)]
-        await send_answer(interaction, out, self.form_builder(interaction), personal=personal,
-                          in_place=in_place, deferred=deferred)
+        await send_answer(interaction, out, self.form_builder(interaction), self.said(interaction),
+                          personal=personal, in_place=in_place, deferred=deferred)
 
-    async def pause_notice(self, user_id: str) -> Reply | None:
-        """Tell someone once, privately, why their prompts stopped (DMs closed since)."""
-        store = self.bot.store
+    async def pause_notice(self, incoming: Incoming) -> Reply | None:
+        """Tell someone once, privately, in their language, why their prompts stopped (DMs
+        closed since)."""
+        store, user_id = self.bot.store, incoming.user.id
         subscription = await store.subscription_of(PLATFORM, user_id)
         if subscription is None or subscription.active:  # a read, so most people cost no write
             return None
         reason = await store.take_pause_notice(PLATFORM, user_id)
         if reason is None:
             return None
-        return Reply.of(DMS_CLOSED_NOTICE if reason == DMS_CLOSED else PAUSED, private=True)
+        tr = i18n.translator(await i18n.language_for(store, self.bot.config.languages, incoming))
+        return Reply.of(tr.t(DMS_CLOSED_NOTICE if reason == DMS_CLOSED else PAUSED),
+                        private=True)
 
     def form_builder(self, interaction: discord.Interaction) -> FormBuilder:
         """form id -> that form, built for this person (None if there is no such form)."""

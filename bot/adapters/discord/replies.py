@@ -20,25 +20,26 @@ from typing import Any, Awaitable, Callable
 import discord
 
 from ...core import Button, Form, FormRequest, Outgoing, Reply
+from ...i18n import N_, Translator
 from ...text import capitalized
 from .render import Message, modal_spec, render_reply
 from .views import MODAL_PREFIX, OPEN_FORM, build_modal, build_view
 
 log = logging.getLogger(__name__)
 
-FILL_IN = "Fill in the {title}"
-ANSWERED_PRIVATELY = "(Answered privately.)"
-DONE = "Done."
+FILL_IN = N_("Fill in the {title}")
+ANSWERED_PRIVATELY = N_("(Answered privately.)")
+DONE = N_("Done.")
 
 FormBuilder = Callable[[str], Form | None]  # form id -> the form, built for the person
 
 
 async def send_answer(interaction: discord.Interaction, out: list[Outgoing],
-                      build_form: FormBuilder, *, personal: bool, in_place: bool,
-                      deferred: bool) -> None:
-    """Send what the core answered. `personal`: for this person only (ephemeral in a server);
-    `in_place`: replace the (ephemeral) message the button is on; `deferred`: the first
-    response is already a defer."""
+                      build_form: FormBuilder, tr: Translator, *, personal: bool,
+                      in_place: bool, deferred: bool) -> None:
+    """Send what the core answered; `tr`: the words the adapter adds itself. `personal`: for
+    this person only (ephemeral in a server); `in_place`: replace the (ephemeral) message the
+    button is on; `deferred`: the first response is already a defer."""
     in_guild = interaction.guild_id is not None
     if not deferred and len(out) == 1 and isinstance(out[0], FormRequest):
         form = build_form(out[0].form_id)
@@ -52,7 +53,7 @@ async def send_answer(interaction: discord.Interaction, out: list[Outgoing],
             messages += [(m, ephemeral) for m in render_reply(item)]
         elif (form := build_form(item.form_id)) is not None:
             # No modal possible here: a button that opens one, under the previous message.
-            button = Button(FILL_IN.format(title=form.title), OPEN_FORM, (form.id,))
+            button = Button(tr.t(FILL_IN, title=form.title), OPEN_FORM, (form.id,))
             last = messages[-1] if messages else None
             if last is not None and len(last[0].rows) < 5:
                 rows = render_reply(Reply.of("", buttons=[[button]]))[0].rows
@@ -62,9 +63,9 @@ async def send_answer(interaction: discord.Interaction, out: list[Outgoing],
                 messages += [(m, in_guild) for m in
                              render_reply(Reply.of(title, buttons=[[button]]))]
     if not messages:  # Discord needs an answer to every interaction
-        messages = [(Message(DONE), in_guild)]
+        messages = [(Message(tr.t(DONE)), in_guild)]
     await send_messages(interaction, messages, personal=personal, in_place=in_place,
-                        deferred=deferred)
+                        deferred=deferred, placeholder=tr.t(ANSWERED_PRIVATELY))
 
 
 async def open_modal(interaction: discord.Interaction, form: Form,
@@ -77,9 +78,11 @@ async def open_modal(interaction: discord.Interaction, form: Form,
 
 
 async def send_messages(interaction: discord.Interaction, messages: list[tuple[Message, bool]],
-                        *, personal: bool, in_place: bool, deferred: bool) -> None:
+                        *, personal: bool, in_place: bool, deferred: bool,
+                        placeholder: str = ANSWERED_PRIVATELY) -> None:
     """(message, ephemeral) pairs, in order: the first as the first response (or into the
-    deferred message), the rest as follow-ups."""
+    deferred message), the rest as follow-ups. `placeholder`: a public deferred message's
+    text when every answer is private."""
     messages = list(messages)
     if in_place or not deferred:
         first = messages.pop(0)
@@ -91,7 +94,7 @@ async def send_messages(interaction: discord.Interaction, messages: list[tuple[M
             messages.remove(match)
         # A public "thinking…" with only private answers: a placeholder there, and the
         # answers follow as ephemeral messages.
-        first = match or (Message(ANSWERED_PRIVATELY), False)
+        first = match or (Message(placeholder), False)
     if deferred:
         await _call(interaction.edit_original_response, first[0], edit=True)
     elif in_place:

@@ -10,12 +10,11 @@ the loop and install its own signal handlers).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import traceback
 from functools import partial
 
-from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, ChatMemberUpdated, Update
+from telegram import CallbackQuery, ChatMemberUpdated, Update
 from telegram import Message as TgMessage
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
@@ -25,6 +24,7 @@ from ...core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_co
 from ...dispatch import Dispatcher
 from ...sender import DeliveryResult, Outcome
 from ...text import is_ascii_digits, shorten
+from .menus import Menus
 from .render import plain
 from .sending import GuardedRequest, Sending, base_file_url, guard_logs
 from .updates import PLATFORM, PerUserOrder, sender
@@ -36,7 +36,6 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 # Telegram (getChatMember) for every command would cost a call per message.
 CHAT_ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe"})
 MAX_ALERT = 200  # Telegram: callback query answer text, 0-200 characters
-MAX_DESCRIPTION = 256  # Telegram: BotCommand description
 STOP_BUDGET = 3.0  # app.py allows 4 s per front end: leave time to close the HTTP clients
 
 
@@ -58,7 +57,7 @@ class TelegramAdapter:
         self._application: Application | None = None
         self._retries, self._backoff = retries, backoff
         self.sending: Sending | None = None
-        self._menu_pending: set[int] = set()  # moderators whose private chat wasn't open yet
+        self.menus: Menus | None = None  # the command menus and descriptions (menus.py)
         self._requests: tuple[GuardedRequest, ...] = ()
 
     # lifecycle ---------------------------------------------------------------------------
@@ -89,7 +88,8 @@ class TelegramAdapter:
             await application.initialize()  # getMe: a refused token fails here
             self.username = application.bot.username
             self.bot.deep_links[PLATFORM] = self.deep_link
-            await self._set_commands()
+            self.menus = Menus(self.bot, application.bot)
+            await self.menus.set_all()
             await application.start()
             await application.updater.start_polling(  # type: ignore[union-attr]
                 timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES,
@@ -150,42 +150,6 @@ class TelegramAdapter:
             return DeliveryResult(Outcome.RETRY, reason="not started")
         return await self.sending.edit(chat_id, message_id, reply)
 
-    def _commands(self, moderator: bool) -> list[BotCommand]:
-        return [BotCommand(name, (description or name)[:MAX_DESCRIPTION])
-                for name, description, _ in self.bot.help_lines(moderator)]
-
-    async def _set_commands(self) -> None:
-        """The command menu: supporter commands for everyone, all commands in each moderator's
-        private chat. Scopes of people no longer moderators are cleared."""
-        assert self._application is not None
-        api, store = self._application.bot, self.bot.store
-        try:
-            await api.set_my_commands(self._commands(False))
-        except TelegramError as exc:
-            log.warning("telegram: could not set the command menu: %s", type(exc).__name__)
-        moderators = set(self.bot.config.moderators.telegram_user_ids)
-        before = set(json.loads(await store.platform_state(PLATFORM, "moderator_menus") or "[]"))
-        for user_id in sorted(before - moderators):
-            try:
-                await api.delete_my_commands(scope=BotCommandScopeChat(user_id))
-            except TelegramError:
-                pass  # the chat is gone: nothing to clear
-        for user_id in sorted(moderators):
-            await self._set_moderator_menu(user_id)
-        await store.save_platform_state(PLATFORM, "moderator_menus",
-                                        json.dumps(sorted(moderators)))
-
-    async def _set_moderator_menu(self, user_id: int) -> None:
-        assert self._application is not None
-        try:
-            await self._application.bot.set_my_commands(self._commands(True),
-                                                         scope=BotCommandScopeChat(user_id))
-            self._menu_pending.discard(user_id)
-        except TelegramError as exc:  # usually: they have not opened the bot yet
-            log.info("telegram: moderator menu deferred until they message the bot (%s)",
-                     type(exc).__name__)
-            self._menu_pending.add(user_id)
-
     # updates -----------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -203,8 +167,10 @@ class TelegramAdapter:
         user, anonymous_admin = sender(message)
         where = ChatRef(PLATFORM, str(chat.id), is_direct=direct)
         locale = getattr(message.from_user, "language_code", None) or ""  # their app's
-        if direct and is_ascii_digits(user.id) and int(user.id) in self._menu_pending:
-            await self._set_moderator_menu(int(user.id))  # a moderator's first message: now
+        pending = self.menus.pending if self.menus else set()
+        if direct and is_ascii_digits(user.id) and int(user.id) in pending:
+            assert self.menus is not None
+            await self.menus.set_moderator(int(user.id))  # a moderator's first message: now
         parsed = parse_command(text, self.username) if text else None
         if parsed:
             name, args = parsed
