@@ -94,6 +94,7 @@ def test_no_sentence_is_kept_in_a_constant_unwrapped(path):
 
 
 def test_the_scan_sees_a_constant_sentence_but_not_a_key_or_a_wrapped_one():
-    source = ('THANKS = "Thank you, {name}!"\nACTION = "form"\nYES, NO = N_("Yes"), "No, keep it"\n'
+    source = ('THANKS = "Thank you, {name}!"\nACTION = "form"\n'
+              'YES, NO = N_("Yes"), "No, keep it"\n'
               'DONE = N_("Thank you for taking action today!")\n')
     assert [line for line, _ in bare_sentences(ast.parse(source))] == [1, 3]
