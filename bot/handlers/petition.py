@@ -22,8 +22,9 @@ INTRO = N_("{title}\n\n{text}\nTo: {target}\n\nSignatures so far: {total}.")
 THANKS = NP_(
     "Thank you, {name}! You are signature #{number}. The petition now has {count} signature.",
     "Thank you, {name}! You are signature #{number}. The petition now has {count} signatures.")
-THANKS_ANON = NP_("Thank you! You are signature #{number}. The petition now has {count} signature.",
-                  "Thank you! You are signature #{number}. The petition now has {count} signatures.")
+THANKS_ANON = NP_(
+    "Thank you! You are signature #{number}. The petition now has {count} signature.",
+    "Thank you! You are signature #{number}. The petition now has {count} signatures.")
 UPDATES = N_("We'll keep you updated.")
 NEXT = N_("Next: /rsvp for the Week of Action, or /subscribe for one action a day.")
 ALREADY = NP_(
