@@ -205,3 +205,12 @@ async def test_a_discord_user_whose_client_speaks_spanish_gets_spanish(config, c
         assert HELP_ES in shown
         shown = text(await answer(fake, await fake.command("help", user_id="1002")))
         assert HELP_EN in shown  # en-US
+
+
+async def test_start_welcomes_in_spanish_with_the_shipped_campaign_content(make_chat):
+    # The shipped config.toml speaks English and Spanish: the campaign's own words come in the
+    # person's language too, not only the bot's.
+    reply = await spanish(make_chat).send("/start")
+    assert reply.startswith("#EyesOnAmazon — MediaJustice con la Coalición Athena")
+    assert "confirma tu asistencia a la Semana de Acción" in reply
+    assert "/sign — Firma la petición." in reply
