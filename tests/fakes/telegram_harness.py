@@ -22,6 +22,9 @@ BOUND = 10.0  # seconds: no step of a test may hang longer than this
 QUICKER = 10  # `quick_retry_after`: the adapter waits a tenth of each retry_after
 
 
+RUNNING: dict[tuple[str, str], FakeBot] = {}  # (base url, token) -> the fake of a fake_api()
+
+
 @asynccontextmanager
 async def fake_api(latency: float = 0.0) -> AsyncIterator[FakeBot]:
     """A running fake Bot API with one bot. At the end it must have refused nothing the test
@@ -34,9 +37,11 @@ async def fake_api(latency: float = 0.0) -> AsyncIterator[FakeBot]:
         # found" until that moderator has opened the bot (test_the_command_menus covers it).
         api.tolerate += [("setMyCommands", "chat not found"),
                          ("deleteMyCommands", "chat not found")]
+        RUNNING[api.base_url, TOKEN] = api
         yield api
         assert api.refusals == [], f"the fake Bot API refused unprovoked: {api.refusals}"
     finally:
+        RUNNING.pop((server.base_url, TOKEN), None)
         await server.stop()
 
 
@@ -47,10 +52,24 @@ async def running(bot: Bot, token: str = TOKEN, **options) -> AsyncIterator[Tele
     options.setdefault("backoff", 0.02)
     options.setdefault("poll_timeout", 2.0)
     adapter = TelegramAdapter(bot, token, asyncio.Event(), **options)
+    api = RUNNING.get((bot.config.telegram.base_url, token))
+    if api is not None:  # tell api.wait_idle when the adapter has handled what it was served
+        handle, handled, served = adapter._on_update, [0], api.served()
+
+        async def counted(update, context) -> None:
+            try:
+                await handle(update, context)
+            finally:
+                handled[0] += 1
+
+        adapter._on_update = counted  # type: ignore[method-assign]  # start() registers it
+        api.handled_all = lambda: api.served() - served == handled[0]
     await asyncio.wait_for(adapter.start(), BOUND)
     try:
         yield adapter
     finally:
+        if api is not None:
+            api.handled_all = None
         await asyncio.wait_for(adapter.stop(), BOUND)
 
 
