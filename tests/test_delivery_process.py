@@ -3,15 +3,16 @@ SQLite file, the outbox worker and the announcement runner) against the fake Bot
 process, and the tests judge by what the fake recorded, i.e. by what people received.
 
 Each test starts from a database seeded with bot.storage.Storage before the bot starts (once
-per module, then copied: its 1,000 writes take 0.6 s): 500 Telegram subscribers (private chats
-addressed by the user id), some of whom blocked the bot. The daily prompt of every seeded
-subscriber is moved half a day ahead, so only what the test asks for is sent.
-`[telegram] broadcast_rate` is raised so a test takes seconds, not the 20 s that 500 messages
-take at Telegram's real pace (the fake has no overall limit; pacing itself is tested in
-tests/test_outbox.py). Each process start costs about a second of CPU (a fresh interpreter
-importing PTB), so the tests restart the bot only where the restart is what they test; the
-progress message's edits while delivery goes on are tested with the runner itself
-(tests/test_announce.py), as the runner shows them every 3 s.
+per module, then copied: its 600 writes take 0.4 s): 300 Telegram subscribers (private chats
+addressed by the user id), some of whom blocked the bot. That is two of the outbox worker's
+batches (200 rows), and enough that an interrupted delivery has sends in flight and more to
+go. The daily prompt of every seeded subscriber is moved half a day ahead, so only what the
+test asks for is sent. `[telegram] broadcast_rate` is raised so a test takes seconds, not the
+12 s that 300 messages take at Telegram's real pace (the fake has no overall limit; pacing
+itself is tested in tests/test_outbox.py). Each process start costs about half a second of
+CPU (a fresh interpreter importing PTB), so the tests restart the bot only where the restart
+is what they test; the progress message's edits while delivery goes on (every 3 s) are tested
+with the runner itself (tests/test_announce.py).
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ from tests.fakes.telegram_harness import TOKEN, running
 ROOT = Path(__file__).resolve().parent.parent
 MODERATOR = 4242
 FIRST = 100_000  # subscribers are FIRST, FIRST + 1, ...
-SUBSCRIBERS = 500
-BLOCKED = frozenset(FIRST + n for n in range(5, SUBSCRIBERS, 12))  # 42 people, spread out
+SUBSCRIBERS = 300
+BLOCKED = frozenset(FIRST + n for n in range(5, SUBSCRIBERS, 12))  # 25 people, spread out
 # The fake answers 429 to these, once, and late enough that all three are answered while the
 # worker has the others in flight: several 429s at once pause delivery once.
 THROTTLED = (FIRST + 50, FIRST + 51, FIRST + 52)
@@ -77,7 +78,7 @@ def people() -> list[int]:
 
 @pytest.fixture(scope="module")
 def subscribed(tmp_path_factory, migrated_database) -> Path:
-    """A database with the 500 subscribers, as /subscribe leaves them, for each test to copy."""
+    """A database with the subscribers, as /subscribe leaves them, for each test to copy."""
     path = tmp_path_factory.mktemp("subscribed") / "campaign.db"
     shutil.copy2(migrated_database, path)
 
@@ -94,7 +95,7 @@ def subscribed(tmp_path_factory, migrated_database) -> Path:
 
 
 async def seed(api: FakeBot, db: Path, subscribed: Path, *, announce: bool) -> None:
-    """500 subscribers (a copy of `subscribed`), known to the fake as private chats (BLOCKED
+    """The subscribers (a copy of `subscribed`), known to the fake as private chats (BLOCKED
     ones answer 403); with `announce`, a confirmed announcement to everyone, queued as
     /announce's Confirm leaves it."""
     shutil.copy2(subscribed, db)
@@ -183,7 +184,7 @@ def tail(log: Path, lines: int = 40) -> str:
 
 async def test_an_announcement_reaches_everyone_once_and_429s_are_waited_out(api, tmp_path,
                                                                            subscribed):
-    """The moderator drives /announce through the fake; 500 subscribers, 42 of whom blocked the
+    """The moderator drives /announce through the fake; 300 subscribers, 25 of whom blocked the
     bot, and three sends answered 429 (retry_after 1 s) at once."""
     await seed(api, tmp_path / "campaign.db", subscribed, announce=False)
     for chat_id in THROTTLED:
@@ -228,7 +229,7 @@ async def test_an_announcement_reaches_everyone_once_and_429s_are_waited_out(api
     [shown] = [c for c in api.calls_to("sendMessage")
                if c.params["chat_id"] == str(MODERATOR)
                and c.params["text"].startswith("Announcement #")]
-    assert re.fullmatch(r"Announcement #1: \d+ / 500 sent", shown.params["text"])
+    assert re.fullmatch(rf"Announcement #1: \d+ / {SUBSCRIBERS} sent", shown.params["text"])
     assert reports[0].edits >= 1
     assert reports[0].text == (f"Announcement #1 finished.\nTelegram: {len(reachable)} "
                                f"delivered, {len(BLOCKED)} blocked or left, 0 failed, "
