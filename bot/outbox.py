@@ -40,6 +40,9 @@ INVALID_WINDOW = 600.0  # Discord counts invalid requests over 10 minutes
 PAUSED = N_("Delivery on {platform} paused for about {minutes} minutes: {budget} failed "
             "requests in 10 minutes (the platform bans above that). It resumes by itself.")
 CATCH_UP = 0.05  # seconds of sends the platform limiter may catch up on after a late wake-up
+# Seconds an idle worker sleeps before looking again, when nothing woke it: it is woken for new
+# work, but not for the notice it queues itself when a send finds a subscribed chat gone.
+IDLE_POLL = 1.0
 
 
 async def render_message(bot: Dispatcher, body: dict, platform: str, user_id: str | None
@@ -73,6 +76,7 @@ class OutboxWorker:
         max_attempts: int = 5,
         on_alert: Callable[[str], None] | None = None,
         on_drained: Callable[[], None] | None = None,
+        idle_poll: float = IDLE_POLL,
     ):
         self.bot, self.sender, self.pacing = bot, sender, pacing
         self.platform = sender.platform
@@ -85,7 +89,7 @@ class OutboxWorker:
         self.limiter = AsyncLimiter(burst, burst / pacing.rate)
         self.chats = ChatPacer(pacing)
         self.slots = asyncio.Semaphore(concurrency)
-        self.batch, self.max_attempts = batch, max_attempts
+        self.batch, self.max_attempts, self.idle_poll = batch, max_attempts, idle_poll
         self.on_alert = on_alert or (lambda text: None)
         # Told once each time nothing is left to send or in flight, so the announcement runner
         # can report "finished" at once instead of at its next poll.
@@ -128,6 +132,11 @@ class OutboxWorker:
                 if not await store.claim(row.id, clock.now()):  # cancelled meanwhile
                     self.slots.release()
                     continue
+                if stop.is_set():
+                    # Stopped during the claim: stop() no longer waits for new sends, and the
+                    # adapter may close under one. The row stays 'sending': the restart sends it.
+                    self.slots.release()
+                    break
                 task = asyncio.create_task(self._send(row))
                 self.in_flight.add(task)
                 task.add_done_callback(self._sent)
@@ -151,7 +160,7 @@ class OutboxWorker:
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
-        wait = 1.0
+        wait = self.idle_poll
         store, now = self.bot.store, self.bot.clock.now()
         upcoming = await store.next_pending_at(self.platform)
         # Due yet not in the batch: expired rows. Sweep them, or they would keep waking us.

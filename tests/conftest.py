@@ -19,7 +19,7 @@ import pytest
 from bot import forms
 from bot.adapters.discord import adapter as discord_adapter
 from bot.app import open_bot
-from bot.config import Moderators, Storage, load
+from bot.config import Config, Moderators, Storage, load
 from bot.core import Reply, decode_button
 from bot.dispatch import Dispatcher
 from bot.scheduler import Scheduler
@@ -131,9 +131,16 @@ def migrated_database(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def shipped_config() -> Config:
+    """The shipped config.toml, read once per run: reading and validating it cost each test
+    8 ms, and a Config is immutable (frozen models, tuples), so tests can share it."""
+    return load(ROOT / "config.toml")
+
+
 @pytest.fixture
-def config(tmp_path, migrated_database):
-    shipped = load(ROOT / "config.toml")
+def config(tmp_path, migrated_database, shipped_config):
+    shipped = shipped_config
     shutil.copy2(migrated_database, tmp_path / "test.db")  # the file's mode too
     return shipped.model_copy(update={
         "storage": Storage(path=str(tmp_path / "test.db")),

@@ -8,6 +8,7 @@ import asyncio
 from bot.announcement_runner import AnnouncementRunner
 from bot.outbox import OutboxWorker, Pacing
 from bot.sender import DMS_CLOSED, DeliveryResult, Outcome
+from tests.conftest import MODERATOR_TELEGRAM_ID
 from tests.support.senders import FakeSender
 from tests.support.waiting import wait_until
 
@@ -21,13 +22,15 @@ async def compose(moderator, text="The Week of Action starts Monday!"):
     return await moderator.send(f"/announce {text}")
 
 
-async def deliver_latest(bot, senders) -> None:
+async def deliver_latest(bot, senders, runner: AnnouncementRunner | None = None,
+                         concurrency: int = 16) -> None:
     """Run the runner and a worker per sender, as the app wires them, until the latest
-    announcement is done. The runner's poll is an hour: it finishes because a worker woke it
-    when its outbox drained, not because time passed."""
-    runner = AnnouncementRunner(bot, every=3600)
+    announcement is done. The runner's poll is an hour unless a test brings its own: it
+    finishes because a worker woke it when its outbox drained, not because time passed."""
+    runner = runner or AnnouncementRunner(bot, every=3600)
     stop = asyncio.Event()
-    workers = [OutboxWorker(bot, s, Pacing(rate=1000), on_drained=runner.wake) for s in senders]
+    workers = [OutboxWorker(bot, s, Pacing(rate=1000), concurrency=concurrency,
+                            on_drained=runner.wake) for s in senders]
     runner.wake_workers = lambda: [w.wake() for w in workers]
     tasks = [asyncio.create_task(job) for job in [runner.run(stop)] + [w.run(stop)
                                                                          for w in workers]]
@@ -100,6 +103,40 @@ async def test_the_whole_flow_delivers_once_to_everyone_and_reports(moderator, t
     listing = await moderator.send("/announcements")
     assert "#1 done — Mo Derator on telegram" in listing
     assert "Telegram: 5 delivered" in listing
+
+
+async def test_the_progress_message_is_edited_in_place_while_delivery_goes_on(
+        moderator, telegram, bot, make_chat):
+    """The runner edits the moderator's progress message every `every` seconds (3 in
+    production) with how many went so far, and turns that one message into the report."""
+    await subscribers(make_chat, 4)
+    await compose(moderator)
+    for label in ("Everyone", "Send now", "Confirm"):
+        await moderator.press(label)
+    runner = AnnouncementRunner(bot, every=0.01)
+    await runner.step()  # the recipients queued, the progress message shown
+    assert telegram.sent == [(MODERATOR_TELEGRAM_ID, "Announcement #1: 0 / 4 sent")]
+    went: list[str] = []
+
+    def shown(count: int) -> bool:
+        return (MODERATOR_TELEGRAM_ID, "1", f"Announcement #1: {count} / 4 sent") in (
+            telegram.edits)
+
+    async def recipient() -> DeliveryResult:
+        # The second and third messages wait until the moderator is shown how many went
+        # before them: only the runner's poll shows it (nothing else wakes it meanwhile).
+        went.append("")
+        if len(went) in (2, 3):
+            await wait_until(lambda: shown(len(went) - 1), what="a progress edit")
+        return DeliveryResult(Outcome.DELIVERED)
+
+    telegram.per_chat = {str(5000 + n): [recipient] for n in range(4)}
+    await deliver_latest(bot, [telegram], runner, concurrency=1)
+
+    assert [chat for chat, _ in telegram.sent].count(MODERATOR_TELEGRAM_ID) == 1  # edited
+    assert shown(1) and shown(2)
+    assert {message_id for _, message_id, _ in telegram.edits} == {"1"}
+    assert telegram.edits[-1][2].startswith("Announcement #1 finished.")
 
 
 async def test_gone_recipients_are_counted_and_left_out_next_time(moderator, bot, make_chat):

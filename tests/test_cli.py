@@ -1,11 +1,14 @@
-"""The operator's view: `python -m bot ...` in a subprocess, as the README shows it."""
+"""The operator's view: `python -m bot ...` as the README shows it. What only a process shows
+(its exit status and output when the shell runs it, standard input from a pipe, the run
+command's fallback to the console) runs in a subprocess; what a command does runs through the
+same entry point in this process (tests/support/cli.py)."""
 
 from __future__ import annotations
 
 import csv
 import sqlite3
 
-from tests.support.cli import SIGN_SCRIPT, run
+from tests.support.cli import SIGN_SCRIPT, invoke, run
 
 
 def test_piped_console_signs_and_exits_at_end_of_input(workdir):
@@ -20,7 +23,7 @@ def test_piped_console_signs_and_exits_at_end_of_input(workdir):
 
 
 def test_numbers_press_buttons_and_the_display_name_is_offered(workdir):
-    result = run(workdir, "console", "--name", "Grace", stdin="/sign\n1\n1\nskip\n2\n")
+    result = invoke(workdir, "console", "--name", "Grace", stdin="/sign\n1\n1\nskip\n2\n")
     assert result.returncode == 0, result.stderr
     assert "[1] Use “Grace”" in result.stdout
     assert "Thank you, Grace! You are signature #1" in result.stdout
@@ -39,13 +42,13 @@ def test_config_flag_works_before_and_after_the_subcommand(workdir, tmp_path_fac
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     config = str(workdir / "config.toml")
     for args in (("--config", config, "check"), ("check", "--config", config)):
-        result = run(elsewhere, *args)
+        result = invoke(elsewhere, *args)
         assert result.returncode == 0, result.stderr
         assert "Config OK: #EyesOnAmazon" in result.stdout
 
 
 def test_check_summarises_without_showing_tokens(workdir):
-    result = run(workdir, "check", env={"TELEGRAM_BOT_TOKEN": "123:SECRET-TOKEN"})
+    result = invoke(workdir, "check", env={"TELEGRAM_BOT_TOKEN": "123:SECRET-TOKEN"})
     assert result.returncode == 0
     assert "Events:     5" in result.stdout
     assert "telegram token set" in result.stdout
@@ -59,7 +62,7 @@ def test_bad_config_exits_non_zero_naming_each_key(workdir):
     text = text.replace("[campaign]", "[campaign]\ncolour = \"red\"", 1)
     path.write_text(text, encoding="utf-8")
     for command in ((), ("console",), ("check",), ("backup", "x.db")):
-        result = run(workdir, *command, stdin="/help\n")
+        result = invoke(workdir, *command, stdin="/help\n")
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert any(line.startswith("campaign.timezone: unknown timezone") for line in lines)
@@ -75,11 +78,11 @@ def test_missing_config_file(tmp_path):
 
 
 def test_export_signatures_has_only_what_supporters_gave(workdir):
-    run(workdir, "console", stdin=SIGN_SCRIPT)
+    invoke(workdir, "console", stdin=SIGN_SCRIPT)
     formula = "/sign\n=HYPERLINK(\"x\")\nSkip\n12345\nSign\n"
-    run(workdir, "console", stdin=formula)  # same console user: already signed, no new row
+    invoke(workdir, "console", stdin=formula)  # same console user: already signed, no new row
     out = workdir / "signatures.csv"
-    result = run(workdir, "export", "signatures", "--out", str(out))
+    result = invoke(workdir, "export", "signatures", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "Exported 1 signatures" in result.stdout
     assert oct(out.stat().st_mode & 0o777) == "0o600"
@@ -93,29 +96,29 @@ def test_export_signatures_has_only_what_supporters_gave(workdir):
 
 
 def test_export_neutralises_spreadsheet_formulas(workdir):
-    run(workdir, "console", stdin="/sign\n=HYPERLINK(\"http://x\")\nSkip\nSkip\nSign\n")
+    invoke(workdir, "console", stdin="/sign\n=HYPERLINK(\"http://x\")\nSkip\nSkip\nSign\n")
     out = workdir / "s.csv"
-    assert run(workdir, "export", "signatures", "--out", str(out)).returncode == 0
+    assert invoke(workdir, "export", "signatures", "--out", str(out)).returncode == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert rows[0]["name"] == "'=HYPERLINK(\"http://x\")"
 
 
 def test_backup_copies_the_database(workdir):
-    run(workdir, "console", stdin=SIGN_SCRIPT)
-    result = run(workdir, "backup", "copy.db")
+    invoke(workdir, "console", stdin=SIGN_SCRIPT)
+    result = invoke(workdir, "backup", "copy.db")
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(workdir / "copy.db") as db:
         assert db.execute("SELECT COUNT(*) FROM signatures").fetchone()[0] == 1
 
 
 def test_backup_and_export_refuse_when_there_is_no_database(workdir):
-    assert run(workdir, "backup", "copy.db").returncode == 1
-    assert run(workdir, "export", "signatures", "--out", "x.csv").returncode == 1
+    assert invoke(workdir, "backup", "copy.db").returncode == 1
+    assert invoke(workdir, "export", "signatures", "--out", "x.csv").returncode == 1
     assert not (workdir / "campaign.db").exists()
 
 
 def test_moderator_console_sees_stats(workdir):
-    result = run(workdir, "console", "--moderator", stdin=SIGN_SCRIPT + "/stats\n")
+    result = invoke(workdir, "console", "--moderator", stdin=SIGN_SCRIPT + "/stats\n")
     assert "Signatures: 1 (today 1, last 7 days 1)" in result.stdout
-    refused = run(workdir, "console", stdin="/stats\n")
+    refused = invoke(workdir, "console", stdin="/stats\n")
     assert "only for campaign moderators" in refused.stdout

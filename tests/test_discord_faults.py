@@ -32,6 +32,7 @@ from tests.support.waiting import wait_until
 
 MANAGE_GUILD = 1 << 5  # "Manage Server": may subscribe a channel
 PAUSED_START = CHAT_PAUSED.split("(")[0]
+QUICK = 0.05  # seconds: the outbox worker's idle poll (1 s in production)
 
 
 def chat_row(config, chat_id: str) -> tuple | None:
@@ -62,7 +63,8 @@ async def test_a_channel_the_bot_may_not_post_in_is_paused_and_its_subscriber_to
 
     lost = DeliveryResult(Outcome.GONE, reason="missing_permissions")
     sender = FakeSender("discord", per_chat={channel: [lost]})
-    async with worker_running(OutboxWorker(bot, sender, FAST)):
+    # The notice is queued after the channel's send: a worker polling every 50 ms sees it soon.
+    async with worker_running(OutboxWorker(bot, sender, FAST, idle_poll=QUICK)):
         await wait_until(lambda: unfinished(path, "discord") == 0 and len(sender.sent) == 2)
     (to_channel, _), (to_ada, notice) = sender.sent
     assert (to_channel, to_ada) == (channel, "1001")
@@ -71,7 +73,7 @@ async def test_a_channel_the_bot_may_not_post_in_is_paused_and_its_subscriber_to
 
     # The next day nothing is tried there, and nobody is told again.
     assert await daily_prompts(bot, clock, 2) == 0
-    async with worker_running(OutboxWorker(bot, sender, FAST)):
+    async with worker_running(OutboxWorker(bot, sender, FAST, idle_poll=QUICK)):
         await asyncio.sleep(0.2)
     assert len(sender.sent) == 2
 
@@ -79,7 +81,7 @@ async def test_a_channel_the_bot_may_not_post_in_is_paused_and_its_subscriber_to
     assert "This chat will get" in await ada.send("/subscribe")
     assert await daily_prompts(bot, clock, 3) == 1
     sender.per_chat[channel] = [lost, lost]
-    async with worker_running(OutboxWorker(bot, sender, FAST)):
+    async with worker_running(OutboxWorker(bot, sender, FAST, idle_poll=QUICK)):
         await wait_until(lambda: unfinished(path, "discord") == 0 and len(sender.sent) == 4)
     assert [chat for chat, _ in sender.sent[2:]] == [channel, "1001"]
 
@@ -134,7 +136,8 @@ async def test_the_daily_post_stops_and_the_subscriber_gets_a_dm(adapter, fake, 
     assert await daily_prompts(bot, clock, 1) == 1
 
     stop = asyncio.Event()
-    task = asyncio.create_task(OutboxWorker(bot, adapter, Pacing(rate=50)).run(stop))
+    task = asyncio.create_task(OutboxWorker(bot, adapter, Pacing(rate=50),
+                                            idle_poll=QUICK).run(stop))
     try:
         await fake.until(lambda: "1001" in fake.dm_channels and any(
             m["channel_id"] == fake.dm_channels["1001"] for m in fake.messages.values()))

@@ -1,6 +1,6 @@
-"""`python -m bot export mailing-list` (issue 8, item 12), run as the operator runs it: only the
-signers who asked to be kept updated, owner-only, formulas neutralised; `export signatures`
-unchanged beside it."""
+"""`python -m bot export mailing-list` (issue 8, item 12), through the operator's entry point
+(bot.__main__.main, in this process: tests/support/cli.py): only the signers who asked to be
+kept updated, owner-only, formulas neutralised; `export signatures` unchanged beside it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import stat
 from datetime import UTC, datetime
 
 from bot.storage import Storage
-from tests.support.cli import SIGN_SCRIPT, run
+from tests.support.cli import SIGN_SCRIPT, invoke
 
 CONSENT = "We store the name, email address and ZIP code you give us."
 
@@ -44,12 +44,12 @@ def dated(workdir) -> None:
 
 def test_mailing_list_has_only_those_who_asked_for_updates(workdir):
     dated(workdir)
-    assert run(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
+    assert invoke(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
     seed(workdir / "campaign.db")
     out = workdir / "mailing.csv"
     old = os.umask(0)
     try:
-        result = run(workdir, "export", "mailing-list", "--out", str(out))
+        result = invoke(workdir, "export", "mailing-list", "--out", str(out))
     finally:
         os.umask(old)
 
@@ -75,11 +75,11 @@ def test_mailing_list_has_only_those_who_asked_for_updates(workdir):
 
 def test_signatures_export_is_unchanged_beside_it(workdir):
     dated(workdir)
-    assert run(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
+    assert invoke(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
     seed(workdir / "campaign.db")
     out = workdir / "signatures.csv"
 
-    result = run(workdir, "export", "signatures", "--out", str(out))
+    result = invoke(workdir, "export", "signatures", "--out", str(out))
 
     assert result.returncode == 0, result.stderr
     assert "Exported 5 signatures" in result.stdout
@@ -99,7 +99,7 @@ def test_a_bad_consent_version_date_is_refused_naming_the_key(workdir):
                                  'consent_version = "2027-01"\nconsent_version_date = "soon"',
                                  1), encoding="utf-8")
 
-    result = run(workdir, "check")
+    result = invoke(workdir, "check")
 
     assert result.returncode == 2
     assert result.stderr.startswith("petition.consent_version_date:")

@@ -54,6 +54,7 @@ QUERY_LIFETIME = 15.0  # seconds a callback query can be answered after the pres
 PRIVATE_RATE = 1.0
 PRIVATE_BURST = 10
 GROUP_PER_MINUTE = 20
+QUIET = 0.01  # wait_idle: seconds without a call, once the adapter has handled every update
 SEND_METHODS = ("sendMessage", "sendDocument", "sendPhoto")
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
@@ -401,6 +402,9 @@ class FakeBot:
     burst: float = 0.1
     rate_limited: int = 0  # 429s served by that limit
     any_chat: bool = False  # every positive id is a private chat that has opened the bot
+    # Set by the harness while its adapter runs (telegram_harness.running): whether the adapter
+    # has handled every update this fake served it. wait_idle then knows that the bot is done.
+    handled_all: Callable[[], bool] | None = None
     _tokens: float = -1.0
     _refilled: float = 0.0
     _private: dict[int, tuple[float, float]] = field(default_factory=dict)  # tokens, at
@@ -626,10 +630,18 @@ class FakeBot:
                             >= count, timeout)
         return self.calls_to(method)
 
+    def served(self) -> int:
+        """How many updates getUpdates has handed out, repeats included."""
+        return sum(len(c.result) for c in self.calls if c.method == "getUpdates" and c.result)
+
     async def wait_idle(self, settle: float = 0.05, timeout: float = 5.0) -> None:
         """Until every pushed update was fetched and, for `settle` seconds, no call ran but
         empty long polls. A long poll that returned updates counts as activity: the bot is
-        handling them. Checked every few milliseconds, so a quiet bot costs only `settle`."""
+        handling them. Checked every few milliseconds, so a quiet bot costs only `settle`;
+        an adapter run by the harness also says when it has handled every update it was
+        served, and then QUIET seconds without a call will do (every call an update causes is
+        made before its handler returns; QUIET covers the step from one call to the next of
+        work no update started, e.g. the outbox's)."""
         def last_activity() -> float:
             return max((c.finished for c in self.calls
                         if c.method != "getUpdates" or c.result), default=0.0)
@@ -638,8 +650,9 @@ class FakeBot:
             while True:
                 await asyncio.sleep(0.01)
                 busy = any(n for m, n in self.in_flight.items() if m != "getUpdates")
-                if (not self.updates and not busy
-                        and time.monotonic() - last_activity() >= settle):
+                quiet = time.monotonic() - last_activity()
+                if not self.updates and not busy and (quiet >= settle or (
+                        quiet >= QUIET and self.handled_all is not None and self.handled_all())):
                     return
 
         await asyncio.wait_for(idle(), timeout)

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from telegram import Bot as PTBBot
 
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram import TelegramAdapter, sending
 from bot.dispatch import Dispatcher
 
 from .telegram_api import FakeBot, FakeTelegram
@@ -19,6 +19,10 @@ from .telegram_api import FakeBot, FakeTelegram
 TOKEN = "123456789:AAF-fake-token-for-tests_0123456789abc"
 USERNAME = "CampaignTestBot"
 BOUND = 10.0  # seconds: no step of a test may hang longer than this
+QUICKER = 10  # `quick_retry_after`: the adapter waits a tenth of each retry_after
+
+
+RUNNING: dict[tuple[str, str], FakeBot] = {}  # (base url, token) -> the fake of a fake_api()
 
 
 @asynccontextmanager
@@ -33,9 +37,11 @@ async def fake_api(latency: float = 0.0) -> AsyncIterator[FakeBot]:
         # found" until that moderator has opened the bot (test_the_command_menus covers it).
         api.tolerate += [("setMyCommands", "chat not found"),
                          ("deleteMyCommands", "chat not found")]
+        RUNNING[api.base_url, TOKEN] = api
         yield api
         assert api.refusals == [], f"the fake Bot API refused unprovoked: {api.refusals}"
     finally:
+        RUNNING.pop((server.base_url, TOKEN), None)
         await server.stop()
 
 
@@ -47,11 +53,42 @@ async def running(bot: Dispatcher, token: str = TOKEN,
     options.setdefault("backoff", 0.02)
     options.setdefault("poll_timeout", 2.0)
     adapter = TelegramAdapter(bot, token, asyncio.Event(), **options)
+    api = RUNNING.get((bot.config.telegram.base_url, token))
+    if api is not None:  # tell api.wait_idle when the adapter has handled what it was served
+        handle, handled, served = adapter._on_update, [0], api.served()
+
+        async def counted(update, context) -> None:
+            try:
+                await handle(update, context)
+            finally:
+                handled[0] += 1
+
+        adapter._on_update = counted  # type: ignore[method-assign]  # start() registers it
+        api.handled_all = lambda: api.served() - served == handled[0]
     await asyncio.wait_for(adapter.start(), BOUND)
     try:
         yield adapter
     finally:
+        if api is not None:
+            api.handled_all = None
         await asyncio.wait_for(adapter.stop(), BOUND)
+
+
+@pytest.fixture
+def quick_retry_after(monkeypatch) -> list[float]:
+    """Telegram's retry_after is whole seconds, so each 429 cost a test a second. With this,
+    the adapter reads retry_after from the 429 as ever and then waits a tenth of it (QUICKER):
+    what it does with the wait (halting the chat, sending once more) is unchanged, and a test
+    asserts its waits in tenths. Returns each retry_after the adapter read, in seconds."""
+    read: list[float] = []
+    real = sending.retry_after_seconds
+
+    def quicker(exc) -> float:
+        read.append(real(exc))
+        return read[-1] / QUICKER
+
+    monkeypatch.setattr(sending, "retry_after_seconds", quicker)
+    return read
 
 
 @pytest.fixture
