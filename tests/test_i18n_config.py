@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import ConfigError, load, parse
 from bot.i18n import Text
-from tests.support.cli import run
+from tests.support.cli import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 # An English-only config, as every campaign's was before languages (the shipped config.toml was
@@ -182,11 +182,11 @@ def test_check_fails_naming_the_missing_version(workdir):
     text = bilingual_toml()
     path.write_text(text.replace('es = """\nLa moratoria', 'fr = """\nLa moratoria'),
                     encoding="utf-8")
-    result = run(workdir, "check")
+    result = invoke(workdir, "check")
     assert result.returncode == 2, result.stdout
     assert result.stderr.splitlines() == ['petition.text: no "es" version',
                                           'petition.text: "fr" is not one of campaign.languages']
     path.write_text(text, encoding="utf-8")
-    result = run(workdir, "check")
+    result = invoke(workdir, "check")
     assert result.returncode == 0, result.stderr
     assert "Languages:  en (default), es" in result.stdout
