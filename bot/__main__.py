@@ -54,12 +54,14 @@ async def _export(config: Config, what: str, out: Path) -> int:
         else:
             count = await ops.export_signatures(store, out)
     if what == "mailing-list":
-        print(f"Exported {count} signers who asked for updates to {out}. It holds personal "
+        signers = "1 signer" if count == 1 else f"{count} signers"
+        print(f"Exported {signers} who asked for updates to {out}. It holds personal "
               "data: keep it safe, and import only this file into an email tool.")
         if no_email:
             print(f"Left out {no_email} who asked for updates but gave no email.")
         return 0
-    print(f"Exported {count} signatures to {out}. It holds personal data: keep it safe.")
+    signatures = "1 signature" if count == 1 else f"{count} signatures"
+    print(f"Exported {signatures} to {out}. It holds personal data: keep it safe.")
     return 0
 
 

@@ -84,7 +84,7 @@ def test_export_signatures_has_only_what_supporters_gave(workdir):
     out = workdir / "signatures.csv"
     result = invoke(workdir, "export", "signatures", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "Exported 1 signatures" in result.stdout
+    assert "Exported 1 signature to" in result.stdout
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert rows == [{
