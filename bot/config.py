@@ -29,7 +29,7 @@ from pydantic import (
 
 from .content import Content, MaybeContent, at_most, language_codes, missing_versions
 from .i18n import N_, CatalogText
-from .validation import is_hhmm, is_timezone
+from .validation import increasing, is_hhmm, is_timezone
 
 DEFAULT_CONFIG = "config.toml"
 EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -112,6 +112,10 @@ class Petition(Section):
     email: FieldMode = "required"
     postcode: FieldMode = "off"
     postcode_pattern: Annotated[str, AfterValidator(_regex)] = r"^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$"
+    # Signature counts celebrated once each; `goal` (the number aimed for) is one too.
+    milestones: Annotated[tuple[int, ...], Many, AfterValidator(increasing)] = (
+        100, 250, 500, 1000, 2500, 5000, 10000)
+    goal: Annotated[int, Field(gt=0)] | None = None
 
 
 class Event(Section):
@@ -223,8 +227,7 @@ class Config(Section):
 
 
 def _duplicates(section: str, key: str, values: list) -> list[str]:
-    seen: set = set()
-    problems = []
+    seen, problems = set(), []
     for index, value in enumerate(values, start=1):
         if value in seen:
             problems.append(f"{section}[{index}].{key}: duplicate {key} {str(value)!r}")

@@ -28,6 +28,7 @@ import aiosqlite
 from .store.announcements import Announcement, AnnouncementStore, Cancelled  # noqa: F401
 from .store.common import iso
 from .store.migrations import MIGRATIONS
+from .store.milestones import MilestoneStore
 from .store.outbox import OutboxRow, OutboxStore  # noqa: F401
 from .store.people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
 from .store.petition import PetitionStore, Signature, SignResult  # noqa: F401
@@ -54,6 +55,7 @@ NOT_PERSONAL = {
     "messages": "the text of prompts, reminders and announcements, the same for everyone",
     "platform_state": "per-platform bookkeeping such as the hash of the synced commands",
     "announcement_versions": "an announcement's text in other languages, the same for everyone",
+    "milestones": "the signature counts reached and when, about no one",
 }
 OWNER_ONLY = 0o600  # the database, its -wal/-shm, backups and exports hold personal data
 
@@ -73,6 +75,7 @@ class Stats:
     active_subscribers: int
     subscribed_chats: int = 0
     expired: int = 0  # messages that expired before they could be sent
+    milestones: tuple[tuple[int, datetime], ...] = ()  # (count, when reached)
 
 
 def owner_only(path: Path) -> None:
@@ -86,10 +89,10 @@ def owner_only(path: Path) -> None:
 
 
 class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, AnnouncementStore,
-              RetentionStore, RecipientStore):
+              RetentionStore, RecipientStore, MilestoneStore):
     """The one connection and its write lock; the domain methods come from one mixin per
     concern in bot/store/ (petition.py, people.py, planning.py, outbox.py, announcements.py,
-    retention.py, recipients.py)."""
+    retention.py, recipients.py, milestones.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
@@ -239,6 +242,7 @@ class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, Announceme
                 "SELECT COUNT(*) FROM chat_subscriptions WHERE active = 1"
             ),
             expired=await self._scalar("SELECT COUNT(*) FROM outbox WHERE state = 'expired'"),
+            milestones=tuple(await self.milestones_reached()),
         )
 
     # Operations ----------------------------------------------------------------------------

@@ -138,6 +138,13 @@ def timezone(raw: str) -> str:
     return value
 
 
+def increasing(values: tuple[int, ...]) -> tuple[int, ...]:
+    """Positive whole numbers in strictly increasing order (config: petition milestones)."""
+    if any(value <= 0 for value in values) or list(values) != sorted(set(values)):
+        raise ValueError("must be positive whole numbers in strictly increasing order")
+    return values
+
+
 def is_hhmm(value: str) -> bool:
     return HHMM.fullmatch(value) is not None
 

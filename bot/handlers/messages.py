@@ -19,18 +19,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ..config import Config, Event
+from ..config import Config, Event, Petition
 from ..core import Reply
 from ..i18n import Translator, translator
 from .announce import announcement_reply, expiry
 from .announce_report import report_lines
 from .events import reminder_reply
+from .milestones import milestone_reply
 from .prompts import chat_paused_reply, closing_reply, prompt_reply
 
 __all__ = [
     "RENDER", "announcement_reply", "chat_paused_reply", "chat_paused_spec", "closing_reply",
     "closing_spec",
-    "expiry", "prompt_reply", "prompt_spec", "reminder_reply", "reminder_spec", "render",
+    "expiry", "milestone_specs", "prompt_reply", "prompt_spec", "reminder_reply", "reminder_spec", "render",
     "report_lines",
 ]
 
@@ -49,6 +50,13 @@ def chat_paused_spec(chat_id: str) -> dict:
     return {RENDER: "chat_paused", "chat_id": chat_id}
 
 
+def milestone_specs(petition: Petition) -> dict[int, dict]:
+    """Every count celebrated (the milestones and the goal) -> the spec queued on reaching it;
+    the goal's is its own message."""
+    counts = {*petition.milestones, *((petition.goal,) if petition.goal else ())}
+    return {n: {RENDER: "milestone", "count": n, "goal": n == petition.goal} for n in counts}
+
+
 def reminder_spec(event: Event, kind: str) -> dict:
     return {RENDER: "reminder", "event": event.id, "kind": kind,
             "starts_at": event.starts_at.isoformat()}
@@ -64,6 +72,8 @@ def render(config: Config, spec: dict, now: datetime, zone: ZoneInfo,
         return prompt_reply(config, now, date.fromisoformat(spec["date"]), tr)
     if kind == "closing":
         return closing_reply(config, tr)
+    if kind == "milestone":
+        return milestone_reply(config, spec, tr)
     if kind == "chat_paused":
         return chat_paused_reply(spec["chat_id"], tr)
     if kind == "reminder":

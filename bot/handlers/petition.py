@@ -6,6 +6,8 @@ from .. import validation
 from ..core import Bold, Button, Choice, Field, Form, FormRequest, Italic, Reply
 from ..i18n import N_, NP_
 from ..routing import STALE, Context, Router
+from .messages import milestone_specs
+from .milestones import crossed_line
 
 router = Router()
 
@@ -105,7 +107,7 @@ async def signed(ctx: Context, values: dict):
         wants_updates=values["consent"] == "updates",
         # Exactly what was shown, in the language it was shown in (the person's).
         consent_text=ctx.text(petition.consent_text), consent_version=petition.consent_version,
-        now=ctx.now, language=ctx.lang,
+        now=ctx.now, language=ctx.lang, milestones=milestone_specs(petition),
     )
     if not result.created:
         return await already_signed(ctx)
@@ -114,6 +116,8 @@ async def signed(ctx: Context, values: dict):
         text = ctx.n(*THANKS, result.total, name=signature.name, number=signature.number)
     else:
         text = ctx.n(*THANKS_ANON, result.total, number=signature.number)
+    if result.milestone is not None:  # theirs was the signature that reached it
+        text += "\n" + crossed_line(petition, result.milestone, ctx.tr)
     updates = ("\n" + ctx.t(UPDATES)) if signature.wants_updates else ""
     return Reply.of(text, updates, "\n" + ctx.t(NEXT), private=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core import Bold, Reply
-from ..i18n import N_
+from ..i18n import N_, NP_
 from ..routing import Context, Router
 
 router = Router()
@@ -19,6 +19,8 @@ EVENT = N_("{title}: {count}")
 SUBSCRIBERS = N_("Active daily-prompt subscribers: {count}")
 CHATS = N_("Groups and channels with the daily post: {count}")
 EXPIRED = N_("Messages that expired before they could be sent: {count}")
+MILESTONES = N_("Milestones reached:")
+MILESTONE = NP_("{count} signature on {date}", "{count} signatures on {date}")
 
 
 @router.command("stats", moderator=True)
@@ -37,4 +39,8 @@ async def stats(ctx: Context):
     parts.append("\n\n" + t(SUBSCRIBERS, count=num(s.active_subscribers)))
     parts.append("\n" + t(CHATS, count=num(s.subscribed_chats)))
     parts.append("\n\n" + t(EXPIRED, count=num(s.expired)))
+    if s.milestones:  # the day each was first reached, in the campaign's timezone
+        parts.append("\n\n" + t(MILESTONES))
+        parts += ["\n  " + ctx.n(*MILESTONE, n, date=ctx.tr.day(at.astimezone(
+            ctx.config.zone).date())) for n, at in s.milestones]
     return Reply.of(*parts, private=True)

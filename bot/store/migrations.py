@@ -257,4 +257,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (announcement_id, language)
     );
     """,
+    # 12: the signature counts the bot has celebrated (petition milestones and the goal), each
+    # once ever: the primary key makes the first signer to reach one the only one to celebrate
+    # it. About no one: not personal data.
+    """
+    CREATE TABLE milestones (
+        count      INTEGER PRIMARY KEY,
+        reached_at TEXT NOT NULL
+    );
+    """,
 )

@@ -8,9 +8,9 @@ from typing import AsyncIterator
 
 import aiosqlite
 
+from . import milestones as milestone
 from .common import iso
 from .planning import cancel_unowed_announcements
-
 
 # A signature's number is its place among the signatures that stand: how many, itself
 # included, were signed no later than it. The row id is not it: AUTOINCREMENT never reuses an
@@ -45,6 +45,7 @@ class SignResult:
     signature: Signature
     created: bool
     total: int
+    milestone: int | None = None  # the milestone this signature reached first, if any
 
 
 class PetitionStore:
@@ -63,10 +64,13 @@ class PetitionStore:
         consent_version: str,
         now: datetime,
         language: str | None = None,
+        milestones: dict[int, dict] | None = None,
     ) -> SignResult:
         """Store a signature once; signing again returns the existing one unchanged. The
         number and total are read in the same transaction, so a signer is told a number that
-        counts them and everyone before them, and a total that is at least that number."""
+        counts them and everyone before them, and a total that is at least that number.
+        `milestones`: count -> the celebration to queue when a new signature first brings the
+        total to it (a spec, see store/milestones.py)."""
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO signatures (platform, user_id, name, email, postcode, wants_updates,"
@@ -78,7 +82,11 @@ class PetitionStore:
             created = cursor.rowcount == 1
             async with db.execute(WITH_NUMBER, (platform, user_id)) as rows:
                 row = await rows.fetchone()
-        return SignResult(_signature(row), created, row["total"])
+            # Signing adds one, so the total passes a milestone exactly when it equals it.
+            body = (milestones or {}).get(row["total"]) if created else None
+            reached = body is not None and await milestone.reach(db, row["total"], body, now)
+        return SignResult(_signature(row), created, row["total"],
+                          row["total"] if reached else None)
 
     async def signature_of(self, platform: str, user_id: str) -> Signature | None:
         row = await self._one(WITH_NUMBER, (platform, user_id))

@@ -15,8 +15,8 @@ import aiosqlite
 from .common import iso
 
 # Messages whose rows exist because of a daily-prompt subscription (see the claim in
-# outbox.py, and the cancellations below).
-PROMPT_KINDS = "('prompt', 'closing')"
+# outbox.py, and the cancellations below); a milestone's celebration goes to the same people.
+PROMPT_KINDS = "('prompt', 'closing', 'milestone')"
 # plan_after once a subscription's first owed day is settled: from then on only dates count
 # (prompted_through), so a new time or zone can still bring today's prompt.
 SETTLED = "1970-01-01T00:00:00+00:00"
