@@ -176,6 +176,9 @@ class Telegram(Section):
     # The bot's profile text, set at each start per language (empty: left as BotFather set it).
     description: Annotated[str, at_most(512)] = ""  # the empty chat's "What can this bot do?"
     short_description: Annotated[str, at_most(120)] = ""  # its profile page and shared links
+    # The bot's @username without the @, for `python -m bot link` (no network call there);
+    # empty: that command refuses, naming this key.
+    username: Annotated[str, Field(pattern=r"^(|[A-Za-z][A-Za-z0-9_]{4,31})$")] = ""
 
 
 class Discord(Section):

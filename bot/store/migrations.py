@@ -257,4 +257,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (announcement_id, language)
     );
     """,
+    # 12: where a signature came from: the source tag of the `?start=sign_<source>` link it was
+    # signed through ('unknown' for a malformed one; NULL: direct). Names a channel, not a
+    # person: not personal data.
+    """
+    ALTER TABLE signatures ADD COLUMN source TEXT;
+    """,
 )
