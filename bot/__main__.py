@@ -1,4 +1,4 @@
-"""python -m bot [run|console|check|export|backup] --config PATH"""
+"""python -m bot [run|console|check|export|backup|link] --config PATH"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import app, logs, ops
+from . import app, logs, ops, sources
 from .config import DEFAULT_CONFIG, Config, ConfigError, load
 from .storage import DatabaseTooNew, Storage
 
@@ -41,7 +41,34 @@ def parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", parents=[common],
                             help="online backup of the database, safe while the bot runs")
     backup.add_argument("file", type=Path, help="where to write the copy (e.g. backup.db)")
+    link = sub.add_parser("link", parents=[common],
+                          help="print the Telegram links to the petition; optionally a QR code")
+    link.add_argument("--source", metavar="TAG",
+                      help="where the link will be shared (e.g. flyer): recorded on each "
+                           f"signature made through it; {sources.RULE}")
+    link.add_argument("--qr", metavar="FILE.png", type=Path,
+                      help="also write a printable QR code of the link to this PNG file")
     return main
+
+
+def _link(config: Config, source: str | None, qr: Path | None) -> int:
+    if source is not None and not sources.valid(source):
+        print(f"--source {source!r} refused: {sources.RULE}.", file=sys.stderr)
+        return 2
+    username = config.telegram.username
+    if not username:
+        print("telegram.username is not set: add the bot's username (without the @) under "
+              "[telegram] in config.toml, e.g. username = \"EyesOnAmazonBot\". It is not "
+              "looked up online.", file=sys.stderr)
+        return 2
+    link = sources.sign_link(username, source)
+    if source is not None:
+        print(f"Petition link for source {source}: {link}")
+    print(f"Petition link (no source): {sources.sign_link(username)}")
+    if qr is not None:
+        ops.write_qr(link, qr)
+        print(f"QR code of {link} written to {qr}.")
+    return 0
 
 
 async def _export(config: Config, what: str, out: Path) -> int:
@@ -91,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if command == "export":
             return asyncio.run(_export(config, args.what, args.out))
+        if command == "link":
+            return _link(config, args.source, args.qr)
         if command == "backup":
             return asyncio.run(_backup(config, args.file))
         if command == "console":

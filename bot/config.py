@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from .config_errors import format_errors
 from .content import Content, MaybeContent, at_most, language_codes, missing_versions
 from .i18n import N_, CatalogText
 from .validation import increasing, is_hhmm, is_timezone
@@ -180,6 +181,9 @@ class Telegram(Section):
     # The bot's profile text, set at each start per language (empty: left as BotFather set it).
     description: Annotated[str, at_most(512)] = ""  # the empty chat's "What can this bot do?"
     short_description: Annotated[str, at_most(120)] = ""  # its profile page and shared links
+    # The bot's @username without the @, for `python -m bot link` (no network call there);
+    # empty: that command refuses, naming this key.
+    username: Annotated[str, Field(pattern=r"^(|[A-Za-z][A-Za-z0-9_]{4,31})$")] = ""
 
 
 class Discord(Section):
@@ -232,39 +236,6 @@ def _duplicates(section: str, key: str, values: list) -> list[str]:
         if value in seen:
             problems.append(f"{section}[{index}].{key}: duplicate {key} {str(value)!r}")
         seen.add(value)
-    return problems
-
-
-def _where(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        elif part in ("function-after", "function-before") or "[" in str(part):
-            continue  # pydantic's validator wrappers, not keys
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _message(error: dict) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "timezone_aware":
-        return "needs a UTC offset, e.g. 2027-06-10T09:00:00-04:00"
-    message = error["msg"]
-    return message.removeprefix("Value error, ")
-
-
-def format_errors(exc: ValidationError) -> list[str]:
-    problems = []
-    for error in exc.errors():
-        where, message = _where(error["loc"]), _message(error)
-        for line in message.splitlines():
-            problems.append(f"{where}: {line}" if where and not line.startswith(where) else line)
     return problems
 
 

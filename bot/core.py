@@ -129,9 +129,13 @@ def render_plain_span(span: Span) -> str:
 
 @dataclass(frozen=True)
 class FormRequest:
-    """Ask the adapter to open form `form_id`: a modal where possible, else a conversation."""
+    """Ask the adapter to open form `form_id`: a modal where possible, else a conversation.
+    `values`: answers the form carries from its start without asking them (the source of a
+    deep link), handed to its submit with the rest; the conversation keeps them in its
+    session, so they survive every step and a restart."""
 
     form_id: str
+    values: tuple[tuple[str, str], ...] = ()
 
 
 Outgoing = Reply | FormRequest

@@ -88,7 +88,7 @@ async def start(ctx: Context, request: FormRequest) -> list:
     form = spec.build(ctx)
     user = ctx.user
     await ctx.store.save_form_session(
-        user.platform, user.id, FormSession(form.id, 0, {}), ctx.now
+        user.platform, user.id, FormSession(form.id, 0, dict(request.values)), ctx.now
     )
     return [question(ctx, form, 0)]
 

@@ -258,6 +258,8 @@ async def test_stats_counts_signatures_rsvps_and_subscribers(
         "Signatures: 3 (today 2, last 7 days 2)\n"
         "  on discord: 1\n"
         "  on telegram: 2\n"
+        "By source:\n"
+        "  direct: 3\n"
         "Asked for updates: 1\n"
         "\n"
         "RSVPs:\n"

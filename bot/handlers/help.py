@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .. import sources
 from ..core import Bold, Button, FormRequest, Link, Reply
 from ..i18n import N_
 from ..routing import STALE, Context, Router, as_list
@@ -47,6 +48,9 @@ async def start(ctx: Context):
     # itself: it runs a command that only reads, opens a form or asks first, and for one that
     # would act (subscribe, unsubscribe, cancel) it shows the question; the press acts.
     target = ctx.incoming.args.strip().lower()
+    args = ""
+    if target.startswith(sources.PREFIX):  # "sign_flyer": /sign, recording where it came from
+        target, args = "sign", ctx.incoming.args.strip()
     command = ctx.bot.commands.get(target)
     direct = ctx.incoming.chat.is_direct
     if not target:  # plain /start, typed: like any command, it sets an open form aside
@@ -56,7 +60,7 @@ async def start(ctx: Context):
     if command.private and not direct:  # "/start mydata" in a group
         return ctx.bot.go_private(ctx.user.platform, target, ctx.tr)
     # As if the command had been typed alone: "/start settings" is /settings, not a usage error.
-    linked = replace(ctx, incoming=replace(ctx.incoming, name=target, args=""))
+    linked = replace(ctx, incoming=replace(ctx.incoming, name=target, args=args))
     out = as_list(await command.deep_link(linked))
     if direct and not command.keeps_form and any(isinstance(o, FormRequest) for o in out):
         out = await ctx.bot.abandon_form(ctx) + out

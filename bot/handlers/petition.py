@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import validation
+from .. import sources, validation
 from ..core import Bold, Button, Choice, Field, Form, FormRequest, Italic, Reply
 from ..i18n import N_, NP_
 from ..routing import STALE, Context, Router
@@ -95,7 +95,9 @@ async def sign(ctx: Context):
     intro = Reply.of(*ctx.tr.spans(
         INTRO, title=Bold(ctx.text(petition.title)), text=ctx.text(petition.text),
         target=Italic(ctx.text(petition.target)), total=ctx.tr.number(total)))
-    return [intro, FormRequest("sign")]
+    # A deep link's "sign_<source>" (bot/handlers/help.py) rides along to the signature.
+    source = sources.from_args(ctx.incoming.args)
+    return [intro, FormRequest("sign", (("source", source),) if source else ())]
 
 
 @router.form("sign", command="sign", build=sign_form)
@@ -107,7 +109,8 @@ async def signed(ctx: Context, values: dict):
         wants_updates=values["consent"] == "updates",
         # Exactly what was shown, in the language it was shown in (the person's).
         consent_text=ctx.text(petition.consent_text), consent_version=petition.consent_version,
-        now=ctx.now, language=ctx.lang, milestones=milestone_specs(petition),
+        now=ctx.now, language=ctx.lang, source=values.get("source"),
+        milestones=milestone_specs(petition),
     )
     if not result.created:
         return await already_signed(ctx)

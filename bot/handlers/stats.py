@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import sources
 from ..core import Bold, Reply
 from ..i18n import N_, NP_
 from ..routing import Context, Router
@@ -21,6 +22,23 @@ CHATS = N_("Groups and channels with the daily post: {count}")
 EXPIRED = N_("Messages that expired before they could be sent: {count}")
 MILESTONES = N_("Milestones reached:")
 MILESTONE = NP_("{count} signature on {date}", "{count} signatures on {date}")
+# Signatures by where they came from: a deep link's source tag (a channel's name, as the
+# organisers chose it, shown as it is), or one of these two.
+BY_SOURCE = N_("By source:")
+SOURCE = N_("{source}: {count}")
+DIRECT = N_("direct")  # signed without a sign_<source> link
+UNKNOWN = N_("unknown")  # a sign_ link with a malformed source tag
+
+
+async def by_source(ctx: Context) -> list:
+    named = {None: DIRECT, sources.UNKNOWN: UNKNOWN}
+    rows = await ctx.store.signatures_by_source()
+    if not rows:
+        return []
+    return ["\n" + ctx.t(BY_SOURCE)] + [
+        "\n  " + ctx.t(SOURCE, source=ctx.t(named[s]) if s in named else s,
+                      count=ctx.tr.number(n))
+        for s, n in rows]
 
 
 @router.command("stats", moderator=True)
@@ -32,6 +50,8 @@ async def stats(ctx: Context):
         SIGNATURES, total=num(s.signatures), today=num(s.signatures_today),
         week=num(s.signatures_7_days))]
     parts += ["\n  " + t(PLATFORM, platform=p, count=num(n)) for p, n in s.per_platform.items()]
+    parts += await by_source(ctx)
+    # (Referrals: the count that came through them and the top referrers go here.)
     parts.append("\n" + t(UPDATES, count=num(s.wants_updates)))
     parts.append("\n\n" + t(RSVPS))
     parts += ["\n  " + t(EVENT, title=ctx.text(e.title), count=num(s.rsvps.get(e.id, 0)))

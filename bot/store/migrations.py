@@ -266,4 +266,10 @@ MIGRATIONS: tuple[str, ...] = (
         reached_at TEXT NOT NULL
     );
     """,
+    # 13: where a signature came from: the source tag of the `?start=sign_<source>` link it was
+    # signed through ('unknown' for a malformed one; NULL: direct). Names a channel, not a
+    # person: not personal data.
+    """
+    ALTER TABLE signatures ADD COLUMN source TEXT;
+    """,
 )

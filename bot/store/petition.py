@@ -38,6 +38,7 @@ class Signature:
     consent_version: str
     signed_at: datetime
     language: str | None = None  # that the petition and consent text were shown in
+    source: str | None = None  # the deep link's source tag; None: direct (bot/sources.py)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class PetitionStore:
         now: datetime,
         language: str | None = None,
         milestones: dict[int, dict] | None = None,
+        source: str | None = None,
     ) -> SignResult:
         """Store a signature once; signing again returns the existing one unchanged. The
         number and total are read in the same transaction, so a signer is told a number that
@@ -74,10 +76,10 @@ class PetitionStore:
         async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO signatures (platform, user_id, name, email, postcode, wants_updates,"
-                " consent_text, consent_version, signed_at, language)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (platform, user_id) DO NOTHING",
+                " consent_text, consent_version, signed_at, language, source)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (platform, user_id) DO NOTHING",
                 (platform, user_id, name, email, postcode, int(wants_updates), consent_text,
-                 consent_version, iso(now), language),
+                 consent_version, iso(now), language, source),
             )
             created = cursor.rowcount == 1
             async with db.execute(WITH_NUMBER, (platform, user_id)) as rows:
@@ -106,6 +108,14 @@ class PetitionStore:
         if withdrawn:
             await self.checkpoint()  # the withdrawn email must not live on in the WAL
         return withdrawn
+
+    async def signatures_by_source(self) -> list[tuple[str | None, int]]:
+        """(source, count) for /stats, the biggest first; None: direct (no deep-link tag)."""
+        rows = await self._all(
+            "SELECT source, COUNT(*) AS n FROM signatures GROUP BY source"
+            " ORDER BY n DESC, source IS NULL, source"
+        )
+        return [(row[0], row[1]) for row in rows]
 
     async def signature_total(self) -> int:
         return await self._scalar("SELECT COUNT(*) FROM signatures")
@@ -139,4 +149,5 @@ def _signature(row: aiosqlite.Row, number: int | None = None) -> Signature:
         consent_version=row["consent_version"],
         signed_at=datetime.fromisoformat(row["signed_at"]),
         language=row["language"],
+        source=row["source"],
     )
