@@ -13,7 +13,7 @@ from .storage import Storage
 from .timefmt import day, duration, moment
 
 EXPORT_COLUMNS = ("number", "name", "email", "postcode", "consent_choice", "consent_version",
-                  "platform", "signed_at")
+                  "platform", "signed_at", "referred")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -59,7 +59,8 @@ async def export_signatures(store: Storage, out: Path) -> int:
         async for s in store.iter_signatures():
             yield (s.number, _cell(s.name), _cell(s.email), _cell(s.postcode),
                    "sign and keep me updated" if s.wants_updates else "sign",
-                   s.consent_version, s.platform, s.signed_at.isoformat())
+                   s.consent_version, s.platform, s.signed_at.isoformat(),
+                   "yes" if s.referred else "no")
 
     return await _write_csv(out, EXPORT_COLUMNS, rows())
 

@@ -26,6 +26,7 @@ from .announce import announcement_reply, expiry
 from .announce_report import report_lines
 from .events import reminder_reply
 from .prompts import chat_paused_reply, closing_reply, prompt_reply
+from .referral import notice_reply
 
 __all__ = [
     "RENDER", "announcement_reply", "chat_paused_reply", "chat_paused_spec", "closing_reply",
@@ -66,6 +67,8 @@ def render(config: Config, spec: dict, now: datetime, zone: ZoneInfo,
         return closing_reply(config, tr)
     if kind == "chat_paused":
         return chat_paused_reply(spec["chat_id"], tr)
+    if kind == "referral":  # to a referrer: the count only, never who signed
+        return notice_reply(int(spec["count"]), tr)
     if kind == "reminder":
         event = config.event(spec["event"])
         if event is None or event.starts_at != datetime.fromisoformat(spec["starts_at"]):

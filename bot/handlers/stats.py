@@ -19,6 +19,8 @@ EVENT = N_("{title}: {count}")
 SUBSCRIBERS = N_("Active daily-prompt subscribers: {count}")
 CHATS = N_("Groups and channels with the daily post: {count}")
 EXPIRED = N_("Messages that expired before they could be sent: {count}")
+REFERRED = N_("Signed through an invite: {count}")
+TOP_REFERRER = N_("signature #{number} brought {count}")
 
 
 @router.command("stats", moderator=True)
@@ -37,4 +39,8 @@ async def stats(ctx: Context):
     parts.append("\n\n" + t(SUBSCRIBERS, count=num(s.active_subscribers)))
     parts.append("\n" + t(CHATS, count=num(s.subscribed_chats)))
     parts.append("\n\n" + t(EXPIRED, count=num(s.expired)))
+    # Referrers by their signature number, never their name.
+    parts.append("\n\n" + t(REFERRED, count=num(s.referred)))
+    parts += ["\n  " + t(TOP_REFERRER, number=number, count=num(n))
+              for number, n in s.top_referrers]
     return Reply.of(*parts, private=True)

@@ -257,4 +257,30 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (announcement_id, language)
     );
     """,
+    # 12: referrals. Each supporter's own invite code (random, never derived from their id),
+    # and `via`: a code they arrived with, kept only until they sign. A credit row is keyed by
+    # the person who signed through a referral: it stays after they /unsign, so signing again
+    # credits no one a second time (the withdrawn signature itself is not kept). A signature
+    # notes only THAT it came through a referral, never whose.
+    """
+    CREATE TABLE referral_codes (
+        platform TEXT NOT NULL,
+        user_id  TEXT NOT NULL,
+        code     TEXT NOT NULL UNIQUE,
+        via      TEXT,
+        PRIMARY KEY (platform, user_id)
+    );
+    CREATE TABLE referral_credits (
+        platform          TEXT NOT NULL,
+        user_id           TEXT NOT NULL,
+        referrer_platform TEXT NOT NULL,
+        referrer_user_id  TEXT NOT NULL,
+        credited_at       TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    CREATE INDEX referral_credits_referrer ON referral_credits (referrer_platform,
+                                                               referrer_user_id);
+    ALTER TABLE signatures ADD COLUMN referred INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE user_settings ADD COLUMN referral_notices INTEGER NOT NULL DEFAULT 1;
+    """,
 )

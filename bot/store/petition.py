@@ -38,6 +38,7 @@ class Signature:
     consent_version: str
     signed_at: datetime
     language: str | None = None  # that the petition and consent text were shown in
+    referred: bool = False  # signed through someone's referral (never whose)
 
 
 @dataclass(frozen=True)
@@ -131,4 +132,5 @@ def _signature(row: aiosqlite.Row, number: int | None = None) -> Signature:
         consent_version=row["consent_version"],
         signed_at=datetime.fromisoformat(row["signed_at"]),
         language=row["language"],
+        referred=bool(row["referred"]),
     )
