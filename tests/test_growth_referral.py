@@ -191,12 +191,12 @@ async def test_the_notice_goes_out_through_the_paced_outbox(linked, make_chat, b
     async with running(OutboxWorker(bot, sender, FAST)):
         await wait_until(lambda: unfinished(config.storage.path) == 0, what="the notice")
     assert sender.sent == [("1001", ("Someone you invited just signed. Your link has brought "
-                                     "1 signature.\n(To stop these messages: /invite off.)"))]
+                                     "1 signature.\n(To stop these messages: /settings invites off.)"))]
 
 
 async def test_no_notice_when_turned_off_or_unreachable(linked, make_chat, bot, config):
     ada, bo = make_chat(user_id="1001"), make_chat(user_id="1003")
-    assert "won't get a message" in await ada.send("/invite off")
+    assert "won't get a message" in await ada.send("/settings invites off")
     await sign_via(make_chat(user_id="1002", name="Grace Hopper"), await code_of(ada))
     assert notices(config) == []
     assert "Your link has brought 1 signature so far." in await ada.send("/invite")
@@ -204,7 +204,7 @@ async def test_no_notice_when_turned_off_or_unreachable(linked, make_chat, bot, 
     await bot.store.deactivate_recipient("telegram", "1003", "blocked", bot.clock.now())
     await sign_via(make_chat(user_id="1004", name="Lin"), code)
     assert notices(config) == []
-    assert "You'll get a message" in await ada.send("/invite on")
+    assert "You'll get a message" in await ada.send("/settings invites on")
     await sign_via(make_chat(user_id="1005", name="Kim"), await code_of(ada))
     assert [(p, c) for p, c, _ in notices(config)] == [("telegram", "1001")]
 
@@ -271,3 +271,11 @@ async def test_codes_stay_unique_when_the_random_draw_collides(tmp_path, monkeyp
     async with await Storage.open(tmp_path / "codes.db") as store:
         assert await store.referral_code("telegram", "1") == "aaaaaaaa"
         assert await store.referral_code("telegram", "2") == "bbbbbbbb"
+
+
+async def test_settings_invites_needs_on_or_off_and_changes_nothing_otherwise(chat, bot):
+    assert await chat.send("/settings invites maybe") == (
+        "Use /settings invites on or /settings invites off.")
+    assert await bot.store.referral_notices("telegram", "1001")
+    assert "won't get a message" in await chat.send("/settings invites off")
+    assert not await bot.store.referral_notices("telegram", "1001")

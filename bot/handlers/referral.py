@@ -24,10 +24,11 @@ SHARE_TEXT = N_("Sign the petition with me: {title}")
 # To the referrer, through the outbox: never who signed.
 NOTICE = NP_("Someone you invited just signed. Your link has brought {count} signature.",
              "Someone you invited just signed. Your link has brought {count} signatures.")
-NOTICE_HINT = N_("(To stop these messages: /invite off.)")
-NOTICES_OFF = N_("You won't get a message when someone you invited signs. /invite on turns "
-                 "them back on.")
+NOTICE_HINT = N_("(To stop these messages: /settings invites off.)")
+NOTICES_OFF = N_("You won't get a message when someone you invited signs. /settings invites on "
+                 "turns them back on.")
 NOTICES_ON = N_("You'll get a message when someone you invited signs.")
+NOTICES_USAGE = N_("Use /settings invites on or /settings invites off.")
 
 REFERRAL_PREFIX = "r_"  # a deep link's start parameter: r_<code>
 # What a code can look like, whatever was typed: anything else is no code (and no error).
@@ -66,14 +67,19 @@ async def invite_parts(ctx: Context) -> tuple[list, list]:
 @router.command("invite", private=True, deep_link_safe=True)
 async def invite(ctx: Context):
     """Your personal link to invite others, and how many it has brought."""
-    choice = ctx.incoming.args.strip().lower()
-    if choice in ("on", "off"):
-        on = choice == "on"
-        await ctx.store.set_referral_notices(ctx.user.platform, ctx.user.id, on, ctx.now)
-        said = NOTICES_ON if on else NOTICES_OFF
-        return Reply.of(ctx.t(said), private=True)
     parts, buttons = await invite_parts(ctx)
     return Reply.of(*parts, buttons=buttons, private=True)
+
+
+async def set_notices(ctx: Context, value: str) -> Reply:
+    """/settings invites on|off: the message when someone they invited signs."""
+    choice = value.strip().lower()
+    if choice not in ("on", "off"):
+        return Reply.of(ctx.t(NOTICES_USAGE), private=True)
+    on = choice == "on"
+    await ctx.store.set_referral_notices(ctx.user.platform, ctx.user.id, on, ctx.now)
+    said = NOTICES_ON if on else NOTICES_OFF
+    return Reply.of(ctx.t(said), private=True)
 
 
 async def arrived(ctx: Context, raw: str) -> None:

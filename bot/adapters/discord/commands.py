@@ -45,7 +45,8 @@ VALUE = N_("The new value, e.g. Europe/London, 08:30 or es (leave it out to be a
 CHANNEL = N_("A channel of this server for the daily post (needs Manage Server); leave it out "
              "for your own DMs")
 CODE = N_("The invite code of the person who invited you (optional)")
-CHOICE_NAMES = {"timezone": N_("timezone"), "time": N_("time"), "language": N_("language")}
+CHOICE_NAMES = {"timezone": N_("timezone"), "time": N_("time"), "language": N_("language"),
+                "invites": N_("invites")}
 
 
 def _plain(name: str) -> Callback:
