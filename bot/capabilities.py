@@ -53,6 +53,9 @@ class Capabilities:
     # People can close their direct messages to the bot without blocking it: the announcement
     # report always counts them apart ("DMs closed"), also when there are none.
     closable_dms: bool = False
+    # Where people join to use the bot there, if the config names a place (a server invite):
+    # /invite shows it with the code to sign with. None: the platform's deep link, or nothing.
+    invite: Callable[[Config], str | None] = lambda config: None
 
 
 def with_closable_dms(known: Mapping[str, Capabilities]) -> tuple[str, ...]:

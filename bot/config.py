@@ -195,6 +195,8 @@ class Discord(Section):
     broadcast_rate: Annotated[float, Field(strict=False, gt=0, le=1000)] = 5  # DMs per second
     # Discord bans an IP after 10,000 invalid requests in 10 minutes: pause well before that.
     invalid_request_budget: Annotated[int, Field(gt=0, le=9000)] = 1000
+    # The server's invite link, shown by /invite with the code to sign with there (optional).
+    invite_url: Url | None = None
 
 
 class Config(Section):

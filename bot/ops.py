@@ -15,7 +15,7 @@ from .storage import Storage
 from .timefmt import day, duration, moment
 
 EXPORT_COLUMNS = ("number", "name", "email", "postcode", "consent_choice", "consent_version",
-                  "platform", "signed_at", "source")
+                  "platform", "signed_at", "source", "referred")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -62,7 +62,7 @@ async def export_signatures(store: Storage, out: Path) -> int:
             yield (s.number, _cell(s.name), _cell(s.email), _cell(s.postcode),
                    "sign and keep me updated" if s.wants_updates else "sign",
                    s.consent_version, s.platform, s.signed_at.isoformat(),
-                   _cell(s.source or "direct"))
+                   _cell(s.source or "direct"), "yes" if s.referred else "no")
 
     return await _write_csv(out, EXPORT_COLUMNS, rows())
 

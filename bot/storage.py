@@ -34,6 +34,7 @@ from .store.people import FormSession, PeopleStore, Settings, Subscription  # no
 from .store.petition import PetitionStore, Signature, SignResult  # noqa: F401
 from .store.planning import DuePrompt, PlanningStore  # noqa: F401
 from .store.recipients import RecipientStore
+from .store.referrals import Credit, ReferralStore  # noqa: F401
 from .store.retention import HeldAbout, RetentionStore  # noqa: F401
 
 # Every table is in exactly one of these three (tests/test_privacy_trust.py enumerates the
@@ -41,7 +42,7 @@ from .store.retention import HeldAbout, RetentionStore  # noqa: F401
 # nothing about a person.
 # Tables that hold rows about a person, keyed by (platform, user_id). /forget erases from each.
 PERSONAL_TABLES = ("signatures", "rsvps", "subscriptions", "user_settings", "form_sessions",
-                   "outbox", "actions_done")
+                   "outbox", "actions_done", "referral_codes")
 # Tables about a person under another key; `forget` applies the rule.
 FORGET_RULES = {
     "unreachable": "their private chat (its id is their user id): the row is deleted",
@@ -49,6 +50,8 @@ FORGET_RULES = {
                      "private chat are blanked",
     "chat_subscriptions": "a group or channel they subscribed keeps its daily post; who "
                           "subscribed it (subscribed_by, subscriber_language) is blanked",
+    "referral_credits": "rows where they signed through a referral, or where their link "
+                        "brought someone, are deleted; the signatures they brought stay",
 }
 # Tables that hold no personal data.
 NOT_PERSONAL = {
@@ -76,6 +79,9 @@ class Stats:
     subscribed_chats: int = 0
     expired: int = 0  # messages that expired before they could be sent
     milestones: tuple[tuple[int, datetime], ...] = ()  # (count, when reached)
+    referred: int = 0  # signatures that came through a referral
+    # The top referrers as (their signature number, signatures brought): never a name.
+    top_referrers: tuple[tuple[int, int], ...] = ()
 
 
 def owner_only(path: Path) -> None:
@@ -89,7 +95,7 @@ def owner_only(path: Path) -> None:
 
 
 class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, AnnouncementStore,
-              RetentionStore, RecipientStore, MilestoneStore):
+              RetentionStore, RecipientStore, MilestoneStore, ReferralStore):
     """The one connection and its write lock; the domain methods come from one mixin per
     concern in bot/store/ (petition.py, people.py, planning.py, outbox.py, announcements.py,
     retention.py, recipients.py, milestones.py)."""
@@ -203,6 +209,7 @@ class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, Announceme
                 "UPDATE chat_subscriptions SET subscribed_by = NULL, subscriber_language = NULL"
                 " WHERE platform = ? AND subscribed_by = ?", (platform, user_id))
             erased["chat_subscriptions"] = cursor.rowcount
+            erased.update(await self.forget_referrals(db, platform, user_id))
         await self.checkpoint()
         return erased
 
@@ -222,7 +229,9 @@ class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, Announceme
         per_platform = await self._all(
             "SELECT platform, COUNT(*) FROM signatures GROUP BY platform ORDER BY platform"
         )
+        referred, top = await self.referral_stats()
         return Stats(
+            referred=referred, top_referrers=tuple(top),
             signatures=await self.signature_total(),
             signatures_today=await self._scalar(
                 "SELECT COUNT(*) FROM signatures WHERE signed_at >= ?", (iso(local_midnight),)

@@ -91,6 +91,7 @@ def test_export_signatures_has_only_what_supporters_gave(workdir):
         "number": "1", "name": "Grace Hopper", "email": "grace@example.org", "postcode": "",
         "consent_choice": "sign and keep me updated", "consent_version": "2027-01",
         "platform": "console", "signed_at": rows[0]["signed_at"], "source": "direct",
+        "referred": "no",
     }]
     assert rows[0]["signed_at"].endswith("+00:00")
 

@@ -37,9 +37,10 @@ async def test_slash_commands_come_from_the_registry(config, clock, fake):
         assert options["start"] == [("topic", 3, False)]
         assert options["settings"] == [("key", 3, False), ("value", 3, False)]
         assert [c["value"] for c in synced["settings"]["options"][0]["choices"]] == [
-            "timezone", "time", "language"]
+            "timezone", "time", "language", "invites"]
         assert options["subscribe"] == options["unsubscribe"] == [("channel", 7, False)]
-        assert options["sign"] == options["countdown"] == []
+        assert options["sign"] == [("code", 3, False)]  # an invite code (issue 12)
+        assert options["countdown"] == []
         assert synced["stats"]["contexts"] == [0] and synced["stats"]["dm_permission"] is False
         assert synced["sign"]["contexts"] == [0, 1] and synced["sign"][
             "default_member_permissions"] is None

@@ -86,7 +86,8 @@ def test_signatures_export_is_unchanged_beside_it(workdir):
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["number", "name", "email", "postcode", "consent_choice",
-                             "consent_version", "platform", "signed_at", "source"]
+                             "consent_version", "platform", "signed_at", "source",
+                             "referred"]
     assert [r["consent_choice"] for r in rows] == [
         "sign and keep me updated", "sign", "sign and keep me updated",
         "sign and keep me updated", "sign and keep me updated"]

@@ -120,7 +120,7 @@ def test_the_signatures_export_has_a_source_column(workdir):
     assert result.returncode == 0, result.stderr
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0])[-1] == "source"
+    assert list(rows[0])[-2:] == ["source", "referred"]
     assert [r["source"] for r in rows] == ["flyer", "direct"]
 
 

@@ -272,7 +272,9 @@ async def test_stats_counts_signatures_rsvps_and_subscribers(
         "Active daily-prompt subscribers: 1\n"
         "Groups and channels with the daily post: 0\n"
         "\n"
-        "Messages that expired before they could be sent: 0"
+        "Messages that expired before they could be sent: 0\n"
+        "\n"
+        "Signed through an invite: 0"
     )
 
 

@@ -54,8 +54,11 @@ async def sign_in_spanish(chat, config, *, name: str = "Ada") -> str:
 async def test_a_supporter_whose_app_speaks_spanish_signs_in_spanish(make_chat, config):
     chat = make_chat(locale="es")
     thanks = await sign_in_spanish(chat, config)
-    assert thanks == ("¡Gracias, Ada! Tu firma es la n.º 1. La petición ya tiene 1 firma.\n"
-                      f"Te mantendremos al tanto.\n{NEXT_ES}")
+    assert thanks.startswith(
+        "¡Gracias, Ada! Tu firma es la n.º 1. La petición ya tiene 1 firma.\n"
+        f"Te mantendremos al tanto.\n{NEXT_ES}\n\nInvita a otras personas a firmar\n\n"
+        "Tu código de invitación: ")
+    assert thanks.endswith("Tu enlace ha traído 0 firmas hasta ahora.")
     assert rows(config, "SELECT language, consent_text, wants_updates FROM signatures") == [
         ("es", consent_es(config), 1)]
     assert consent_es(config) != config.petition.consent_text.get("en")
@@ -71,9 +74,10 @@ async def test_one_who_chose_spanish_signs_in_spanish_and_the_count_is_plural(
     await english.send("Bo")
     await english.press("Skip")
     await english.press("Skip")
-    assert await english.press("Sign") == (
+    assert (await english.press("Sign")).startswith(
         "Thank you, Bo! You are signature #1. The petition now has 1 signature.\n"
-        "Next: /rsvp for the Week of Action, or /subscribe for one action a day.")
+        "Next: /rsvp for the Week of Action, or /subscribe for one action a day.\n\n"
+        "Invite others to sign\n")
     chat = make_chat(locale="en-US")
     await chat.send("/settings language es")
     thanks = await sign_in_spanish(chat, config, name="Ada Lovelace")
@@ -104,7 +108,7 @@ async def test_mydata_and_forget_in_spanish(make_chat, config):
     assert len(rows(config, "SELECT * FROM signatures")) == 1
     await chat.send("/forget")
     assert await chat.press("Sí, borrarlo todo") == (
-        "Borrado: tu firma. Ya no guardamos nada sobre ti.")
+        "Borrado: tu firma, tu código de invitación. Ya no guardamos nada sobre ti.")
     assert rows(config, "SELECT * FROM signatures") == []
     assert await chat.send("/mydata") == (
         "No guardamos nada sobre ti: ni firma, ni confirmaciones de asistencia, ni "

@@ -62,7 +62,8 @@ async def test_discord_slash_commands_carry_spanish_descriptions(config, clock, 
         assert [(c["value"], c["name_localizations"]) for c in key["choices"]] == [
             ("timezone", {"es-ES": "zona horaria", "es-419": "zona horaria"}),
             ("time", {"es-ES": "hora", "es-419": "hora"}),
-            ("language", {"es-ES": "idioma", "es-419": "idioma"})]
+            ("language", {"es-ES": "idioma", "es-419": "idioma"}),
+            ("invites", {"es-ES": "invitaciones", "es-419": "invitaciones"})]
         (channel,) = synced["subscribe"]["options"]
         assert set(channel["description_localizations"]) == SPANISH_LOCALES
 

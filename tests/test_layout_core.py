@@ -294,7 +294,7 @@ def test_settings_choices_are_the_one_list_handlers_use():
     from bot.handlers import SETTINGS_CHOICES
     from bot.handlers.prompts import KEYS
 
-    assert SETTINGS_CHOICES == ("timezone", "time", "language")
+    assert SETTINGS_CHOICES == ("timezone", "time", "language", "invites")
     assert set(SETTINGS_CHOICES) <= set(KEYS)
     # Every setting /settings knows can be reached by a choice (the others are aliases).
     assert {KEYS[word][2] for word in SETTINGS_CHOICES} == {form for _, _, form in KEYS.values()}

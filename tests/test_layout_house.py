@@ -157,7 +157,8 @@ SETTINGS_COMMAND = {
     "options": [
         {"choices": [{"name": "timezone", "value": "timezone"},
                      {"name": "time", "value": "time"},
-                     {"name": "language", "value": "language"}],
+                     {"name": "language", "value": "language"},
+                     {"name": "invites", "value": "invites"}],
          "description": "What to change", "name": "key", "required": False, "type": 3},
         {"description": ("The new value, e.g. Europe/London, 08:30 or es (leave it out to be "
                          "asked)"),

@@ -152,7 +152,7 @@ async def test_forget_erases_every_row_about_the_supporter_and_no_one_elses(
     assert await bot.store.form_session("telegram", ADA_ID) is not None
     assert rows_of_user(config.storage.path, ADA_ID) == {
         "signatures": 1, "rsvps": 2, "subscriptions": 1, "user_settings": 1, "form_sessions": 1,
-        "outbox": 0, "actions_done": 0}
+        "outbox": 0, "actions_done": 0, "referral_codes": 1, "referral_credits": 0}
 
     reply = await chat.press_data(yes.data)
 
@@ -221,7 +221,7 @@ async def test_forget_on_one_platform_leaves_the_same_id_on_another(bot, chat, m
     assert all(n == 0 for n in rows_of_user(path, ADA_ID, platform="telegram").values())
     assert rows_of_user(path, ADA_ID, platform="discord") == {
         "signatures": 1, "rsvps": 1, "subscriptions": 1, "user_settings": 1, "form_sessions": 0,
-        "outbox": 0, "actions_done": 0}
+        "outbox": 0, "actions_done": 0, "referral_codes": 1, "referral_credits": 0}
     assert (await bot.store.signature_of("discord", ADA_ID)).email == "ada@discord.example.com"
     assert "Email: ada@discord.example.com" in await discord.send("/mydata")
     assert await bot.store.signature_total() == 1

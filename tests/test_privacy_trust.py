@@ -158,6 +158,8 @@ async def seed_everything(bot, chat: MemoryChat) -> None:
     private chat marked unreachable, an announcement she wrote. (The unfinished form is left
     to the caller: any command would set it aside.)"""
     store, now = bot.store, bot.clock.now()
+    # She signs through someone's invite: her code, and the credit keyed by her.
+    await store.arrived_via("telegram", ADA_ID, await store.referral_code("discord", "4242"))
     await sign_up(chat, ADA_NAME, ADA_EMAIL, ADA_ZIP, updates=True)
     await chat.send("/rsvp")
     assert "You're going to" in await chat.press("Going: Kick-off")
@@ -314,7 +316,8 @@ async def test_forget_leaves_no_trace_of_the_person_in_any_column_of_any_table(
     for erased in ("your signature", "1 RSVP", "your daily-prompt subscription",
                    "your settings", "an unfinished form", "1 daily action marked done",
                    "the note that your private chat could not be reached",
-                   "your name on 1 announcement", "the record that you subscribed 1 chat"):
+                   "your name on 1 announcement", "the record that you subscribed 1 chat",
+                   "your invite code", "1 invite record"):
         assert erased in reply
     assert mentions(path, *needles) == []
     assert mentions(path, GRACE_ID, GRACE_NAME, GRACE_EMAIL) == grace_before

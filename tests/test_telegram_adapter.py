@@ -165,7 +165,10 @@ async def test_html_in_a_name_is_shown_literally(adapter, api, bot):
     await step(api, ADA, lambda: api.press_label(ADA, "Skip"))
     (thanks,) = await step(api, ADA, lambda: api.press_label(ADA, "Sign"))
     assert thanks.startswith(f"Thank you, {name}! You are signature #1.")
-    assert api.last(ADA).entities == []  # text, not tags: no bold, no link
+    # Text, not tags: no bold, no link over the name (the invite block's heading is bold).
+    head = len(f"Thank you, {name}!")
+    assert [e for e in api.last(ADA).entities if e["offset"] < head] == []
+    assert [e["type"] for e in api.last(ADA).entities] == ["bold"]
     (mydata,) = await step(api, ADA, lambda: api.send_text(ADA, "/mydata"))
     assert f"Name: {name}" in mydata
     assert (await bot.store.signature_of("telegram", str(ADA))).name == name

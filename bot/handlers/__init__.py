@@ -10,6 +10,7 @@ from . import (
                petition,
                privacy,
                prompts,
+               referral,
                settings,
                stats,
 )
@@ -25,6 +26,7 @@ ROUTERS = (
     prompts.router,
     settings.router,
     language.router,
+    referral.router,
     privacy.router,
     help.tail,
     stats.router,

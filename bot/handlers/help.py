@@ -8,6 +8,7 @@ from .. import sources
 from ..core import Bold, Button, FormRequest, Link, Reply
 from ..i18n import N_
 from ..routing import STALE, Context, Router, as_list
+from .referral import REFERRAL_PREFIX
 
 router = Router()
 tail = Router()  # listed last in /help, after the campaign commands
@@ -55,12 +56,17 @@ async def start(ctx: Context):
     direct = ctx.incoming.chat.is_direct
     if not target:  # plain /start, typed: like any command, it sets an open form aside
         return (await ctx.bot.abandon_form(ctx) if direct else []) + [help_reply(ctx)]
+    if target.startswith(REFERRAL_PREFIX):  # r_<code>: someone's invite, /sign with the code
+        target, code = "sign", target
+        command = ctx.bot.commands.get(target)
+    else:
+        code = ""
     if command is None or command.moderator or command.deep_link is None:
         return help_reply(ctx)
     if command.private and not direct:  # "/start mydata" in a group
         return ctx.bot.go_private(ctx.user.platform, target, ctx.tr)
     # As if the command had been typed alone: "/start settings" is /settings, not a usage error.
-    linked = replace(ctx, incoming=replace(ctx.incoming, name=target, args=args))
+    linked = replace(ctx, incoming=replace(ctx.incoming, name=target, args=args or code))
     out = as_list(await command.deep_link(linked))
     if direct and not command.keeps_form and any(isinstance(o, FormRequest) for o in out):
         out = await ctx.bot.abandon_form(ctx) + out

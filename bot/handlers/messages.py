@@ -27,12 +27,12 @@ from .announce_report import report_lines
 from .events import reminder_reply
 from .milestones import milestone_reply
 from .prompts import chat_paused_reply, closing_reply, prompt_reply
+from .referral import notice_reply
 
 __all__ = [
     "RENDER", "announcement_reply", "chat_paused_reply", "chat_paused_spec", "closing_reply",
-    "closing_spec",
-    "expiry", "milestone_specs", "prompt_reply", "prompt_spec", "reminder_reply", "reminder_spec", "render",
-    "report_lines",
+    "closing_spec", "expiry", "milestone_specs", "prompt_reply", "prompt_spec", "reminder_reply",
+    "reminder_spec", "render", "report_lines",
 ]
 
 RENDER = "render"  # the key that marks a stored body as a spec, not a finished reply
@@ -76,6 +76,8 @@ def render(config: Config, spec: dict, now: datetime, zone: ZoneInfo,
         return milestone_reply(config, spec, tr)
     if kind == "chat_paused":
         return chat_paused_reply(spec["chat_id"], tr)
+    if kind == "referral":  # to a referrer: the count only, never who signed
+        return notice_reply(int(spec["count"]), tr)
     if kind == "reminder":
         event = config.event(spec["event"])
         if event is None or event.starts_at != datetime.fromisoformat(spec["starts_at"]):

@@ -8,6 +8,7 @@ from ..i18n import N_, NP_
 from ..routing import STALE, Context, Router
 from .messages import milestone_specs
 from .milestones import crossed_line
+from .referral import arrived, credit, invite_parts
 
 router = Router()
 
@@ -90,6 +91,7 @@ async def sign(ctx: Context):
     existing = await already_signed(ctx)
     if existing:
         return existing
+    await arrived(ctx, ctx.incoming.args)  # /sign <code>: kept until they sign
     petition = ctx.config.petition
     total = await ctx.store.signature_total()
     intro = Reply.of(*ctx.tr.spans(
@@ -114,6 +116,7 @@ async def signed(ctx: Context, values: dict):
     )
     if not result.created:
         return await already_signed(ctx)
+    await credit(ctx)  # the referrer, if they came through one: once ever per signer
     signature = result.signature
     if signature.name:
         text = ctx.n(*THANKS, result.total, name=signature.name, number=signature.number)
@@ -122,7 +125,10 @@ async def signed(ctx: Context, values: dict):
     if result.milestone is not None:  # theirs was the signature that reached it
         text += "\n" + crossed_line(petition, result.milestone, ctx.tr)
     updates = ("\n" + ctx.t(UPDATES)) if signature.wants_updates else ""
-    return Reply.of(text, updates, "\n" + ctx.t(NEXT), private=True)
+    # One message: the thanks, then their personal share message (/invite's) and its button.
+    invite, buttons = await invite_parts(ctx)
+    return Reply.of(text, updates, "\n" + ctx.t(NEXT), "\n\n", *invite, buttons=buttons,
+                    private=True)
 
 
 @router.command("unsign", private=True, deep_link_safe=True)

@@ -56,6 +56,9 @@ MESSAGES_KEPT = N_("(We delete the record of each message {days} days after it w
 CHATS = N_("Groups or channels you subscribed to the daily post: {n} (we keep that it was "
            "you, to tell you if we can no longer post there).")
 WRITTEN = N_("Announcements you wrote (your name is kept with them): {ids}")
+INVITES = NP_("Your invite code: {code}. Your link has brought {count} signature.",
+              "Your invite code: {code}. Your link has brought {count} signatures.")
+REFERRED = N_("You signed through someone's invite (we don't show whose).")
 FOOTER = N_("To erase all of this, send /forget.")
 CONFIRM = N_("This erases everything we hold about you: your signature (the petition total "
              "drops), RSVPs, daily prompts, settings and any unfinished form. It can't be "
@@ -79,6 +82,8 @@ WHAT = {
                          "your name on {count} announcements"),
     "chat_subscriptions": NP_("the record that you subscribed {count} chat",
                               "the record that you subscribed {count} chats"),
+    "referral_codes": NP_("your invite code", "your invite code"),
+    "referral_credits": NP_("{count} invite record", "{count} invite records"),
 }
 
 
@@ -108,6 +113,12 @@ async def mydata(ctx: Context):
             choice=t(UPDATES if signature.wants_updates else NO_UPDATES),
             version=signature.consent_version, text=signature.consent_text,
             language=language_name(signature.language) if signature.language else "")))
+        if signature.referred:
+            parts.append(item(t(REFERRED)))
+    code = await store.existing_code(user.platform, user.id)
+    if code:
+        brought = await store.referral_count(user.platform, user.id)
+        parts.append(para(ctx.n(*INVITES, brought, code=code)))
     going = await store.rsvps_of(user.platform, user.id)
     if going:
         parts.append(para(t(RSVPS)))

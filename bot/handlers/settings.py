@@ -9,6 +9,7 @@ from ..i18n import N_
 from ..routing import STALE, Context, Router
 from ..slots import plan_next, time_or, zone_or
 from .language import ask_language, language_buttons, language_line, set_language
+from .referral import set_notices
 
 router = Router()
 
@@ -35,6 +36,7 @@ SETTING_WORDS = {  # the word that names a setting -> (setting key, validator, f
     "timezone": ("timezone", validation.timezone, "settings_timezone"),
     "time": ("send_at", validation.time_of_day, "settings_send_at"),
     "language": ("language", None, None),  # a question with buttons: handlers/language.py
+    "invites": ("referral_notices", None, None),  # on/off: handlers/referral.py
 }
 # What a platform offers as the choices of /settings (Discord's `key` option): the one list.
 SETTINGS_CHOICES = tuple(SETTING_WORDS)
@@ -60,6 +62,8 @@ async def settings(ctx: Context):
         try:
             if setting == "language":
                 return await set_language(ctx, words[1] if len(words) > 1 else "")
+            if setting == "referral_notices":
+                return await set_notices(ctx, words[1] if len(words) > 1 else "")
             if len(words) == 1:
                 return FormRequest(key[2])
             value = check(words[1])
@@ -86,6 +90,8 @@ async def settings_pressed(ctx: Context):
     key = KEYS.get(payload[0]) if len(payload) == 1 else None
     if key and key[0] == "language":
         return ask_language(ctx)
+    if key and key[2] is None:  # no button asks for this one: a forged or stale press
+        return Reply.of(ctx.t(STALE), private=True)
     return FormRequest(key[2]) if key else Reply.of(ctx.t(STALE), private=True)
 
 

@@ -39,6 +39,8 @@ async def by_source(ctx: Context) -> list:
         "\n  " + ctx.t(SOURCE, source=ctx.t(named[s]) if s in named else s,
                       count=ctx.tr.number(n))
         for s, n in rows]
+REFERRED = N_("Signed through an invite: {count}")
+TOP_REFERRER = N_("signature #{number} brought {count}")
 
 
 @router.command("stats", moderator=True)
@@ -63,4 +65,8 @@ async def stats(ctx: Context):
         parts.append("\n\n" + t(MILESTONES))
         parts += ["\n  " + ctx.n(*MILESTONE, n, date=ctx.tr.day(at.astimezone(
             ctx.config.zone).date())) for n, at in s.milestones]
+    # Referrers by their signature number, never their name.
+    parts.append("\n\n" + t(REFERRED, count=num(s.referred)))
+    parts += ["\n  " + t(TOP_REFERRER, number=number, count=num(n))
+              for number, n in s.top_referrers]
     return Reply.of(*parts, private=True)

@@ -1,7 +1,10 @@
 """Numbered schema migrations; `PRAGMA user_version` records how many have run.
 
-Append new migrations; never edit one that has shipped, since databases in the field ran it.
+Append new migrations (at the end of migrations_later.py, which holds 9 on: split only for
+size); never edit one that has shipped, since databases in the field ran it.
 """
+
+from .migrations_later import LATER
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the core campaign tables.
@@ -231,45 +234,4 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE chat_subscriptions ADD COLUMN subscribed_by TEXT;
     """,
-    # 9: languages. The language a person chose with /settings (NULL: their app's, negotiated);
-    # and the language a signature's petition and consent text were shown in (NULL: signed
-    # before the bot spoke more than English; consent_text holds the very text shown).
-    """
-    ALTER TABLE user_settings ADD COLUMN language TEXT;
-    ALTER TABLE signatures ADD COLUMN language TEXT;
-    """,
-    # 10: the language a person's app reported when they subscribed, RSVPed or subscribed a
-    # chat (NULL: before the bot spoke more than English), so the prompts, reminders and notices
-    # rendered for them later are in it when they chose none with /settings.
-    """
-    ALTER TABLE subscriptions ADD COLUMN language TEXT;
-    ALTER TABLE rsvps ADD COLUMN language TEXT;
-    ALTER TABLE chat_subscriptions ADD COLUMN subscriber_language TEXT;
-    """,
-    # 11: an announcement's versions in the configured languages other than the default (its
-    # own text is the default's): each recipient gets the version of their /settings language.
-    # The moderator's words to everyone, about no one: not personal data.
-    """
-    CREATE TABLE announcement_versions (
-        announcement_id INTEGER NOT NULL REFERENCES announcements (id) ON DELETE CASCADE,
-        language        TEXT NOT NULL,
-        text            TEXT NOT NULL,
-        PRIMARY KEY (announcement_id, language)
-    );
-    """,
-    # 12: the signature counts the bot has celebrated (petition milestones and the goal), each
-    # once ever: the primary key makes the first signer to reach one the only one to celebrate
-    # it. About no one: not personal data.
-    """
-    CREATE TABLE milestones (
-        count      INTEGER PRIMARY KEY,
-        reached_at TEXT NOT NULL
-    );
-    """,
-    # 13: where a signature came from: the source tag of the `?start=sign_<source>` link it was
-    # signed through ('unknown' for a malformed one; NULL: direct). Names a channel, not a
-    # person: not personal data.
-    """
-    ALTER TABLE signatures ADD COLUMN source TEXT;
-    """,
-)
+) + LATER

@@ -39,6 +39,7 @@ class Signature:
     signed_at: datetime
     language: str | None = None  # that the petition and consent text were shown in
     source: str | None = None  # the deep link's source tag; None: direct (bot/sources.py)
+    referred: bool = False  # signed through someone's referral (never whose)
 
 
 @dataclass(frozen=True)
@@ -150,4 +151,5 @@ def _signature(row: aiosqlite.Row, number: int | None = None) -> Signature:
         signed_at=datetime.fromisoformat(row["signed_at"]),
         language=row["language"],
         source=row["source"],
+        referred=bool(row["referred"]),
     )

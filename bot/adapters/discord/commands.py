@@ -44,7 +44,9 @@ KEY = N_("What to change")
 VALUE = N_("The new value, e.g. Europe/London, 08:30 or es (leave it out to be asked)")
 CHANNEL = N_("A channel of this server for the daily post (needs Manage Server); leave it out "
              "for your own DMs")
-CHOICE_NAMES = {"timezone": N_("timezone"), "time": N_("time"), "language": N_("language")}
+CODE = N_("The invite code of the person who invited you (optional)")
+CHOICE_NAMES = {"timezone": N_("timezone"), "time": N_("time"), "language": N_("language"),
+                "invites": N_("invites")}
 
 
 def _plain(name: str) -> Callback:
@@ -117,8 +119,18 @@ class CommandTree(app_commands.CommandTree):
                 pass
 
 
+def _code(name: str) -> Callback:
+    # /sign code:<code>: someone's invite code, which reaches the core as the command's args.
+    @app_commands.describe(code=locale_str(CODE))
+    async def callback(interaction: discord.Interaction, code: Optional[str] = None) -> None:
+        await sink_of(interaction).on_command(interaction, name, args=code or "")
+
+    return callback
+
+
 OPTIONS: dict[str, Callable[[str], Callback]] = {
     "start": _topic,
+    "sign": _code,
     "settings": _settings,
     "subscribe": _channel,
     "unsubscribe": _channel,

@@ -1,0 +1,73 @@
+"""Schema migrations 9 on (languages, growth), continuing the numbered list in migrations.py:
+`MIGRATIONS = (1..8) + LATER`, and `PRAGMA user_version` counts them all. Append new ones here;
+never edit one that has shipped."""
+
+LATER: tuple[str, ...] = (
+    # 9: languages. The language a person chose with /settings (NULL: their app's, negotiated);
+    # and the language a signature's petition and consent text were shown in (NULL: signed
+    # before the bot spoke more than English; consent_text holds the very text shown).
+    """
+    ALTER TABLE user_settings ADD COLUMN language TEXT;
+    ALTER TABLE signatures ADD COLUMN language TEXT;
+    """,
+    # 10: the language a person's app reported when they subscribed, RSVPed or subscribed a
+    # chat (NULL: before the bot spoke more than English), so the prompts, reminders and notices
+    # rendered for them later are in it when they chose none with /settings.
+    """
+    ALTER TABLE subscriptions ADD COLUMN language TEXT;
+    ALTER TABLE rsvps ADD COLUMN language TEXT;
+    ALTER TABLE chat_subscriptions ADD COLUMN subscriber_language TEXT;
+    """,
+    # 11: an announcement's versions in the configured languages other than the default (its
+    # own text is the default's): each recipient gets the version of their /settings language.
+    # The moderator's words to everyone, about no one: not personal data.
+    """
+    CREATE TABLE announcement_versions (
+        announcement_id INTEGER NOT NULL REFERENCES announcements (id) ON DELETE CASCADE,
+        language        TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        PRIMARY KEY (announcement_id, language)
+    );
+    """,
+    # 12: the signature counts the bot has celebrated (petition milestones and the goal), each
+    # once ever: the primary key makes the first signer to reach one the only one to celebrate
+    # it. About no one: not personal data.
+    """
+    CREATE TABLE milestones (
+        count      INTEGER PRIMARY KEY,
+        reached_at TEXT NOT NULL
+    );
+    """,
+    # 13: where a signature came from: the source tag of the `?start=sign_<source>` link it was
+    # signed through ('unknown' for a malformed one; NULL: direct). Names a channel, not a
+    # person: not personal data.
+    """
+    ALTER TABLE signatures ADD COLUMN source TEXT;
+    """,
+    # 14: referrals. Each supporter's own invite code (random, never derived from their id),
+    # and `via`: a code they arrived with, kept only until they sign. A credit row is keyed by
+    # the person who signed through a referral: it stays after they /unsign, so signing again
+    # credits no one a second time (the withdrawn signature itself is not kept). A signature
+    # notes only THAT it came through a referral, never whose.
+    """
+    CREATE TABLE referral_codes (
+        platform TEXT NOT NULL,
+        user_id  TEXT NOT NULL,
+        code     TEXT NOT NULL UNIQUE,
+        via      TEXT,
+        PRIMARY KEY (platform, user_id)
+    );
+    CREATE TABLE referral_credits (
+        platform          TEXT NOT NULL,
+        user_id           TEXT NOT NULL,
+        referrer_platform TEXT NOT NULL,
+        referrer_user_id  TEXT NOT NULL,
+        credited_at       TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    CREATE INDEX referral_credits_referrer ON referral_credits (referrer_platform,
+                                                               referrer_user_id);
+    ALTER TABLE signatures ADD COLUMN referred INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE user_settings ADD COLUMN referral_notices INTEGER NOT NULL DEFAULT 1;
+    """,
+)
