@@ -109,6 +109,9 @@ async def test_app_starts_it_from_its_front_end_entry_and_sends_through_it(confi
         adapter = MatrixAdapter.started[0]
         assert adapter.bot.senders == {MATRIX: adapter}
         await enqueue(adapter.bot, ["@ada:example.org"], "Rally at noon", platform=MATRIX)
+        # Rows written behind the services' back: wake the workers as the runner would, rather
+        # than wait for the idle poll.
+        adapter.bot.announcer.wake_workers()
         await wait_until(lambda: adapter.sent)
         assert adapter.sent == [("@ada:example.org", "Rally at noon")]
     finally:
