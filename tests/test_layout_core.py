@@ -8,6 +8,7 @@ modules only count as part of a cycle that reaches into the rest of bot/."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def imports_in(source: str, package: str) -> set[str]:
     return found
 
 
+@functools.cache  # each module is read and parsed once per run, not once per walk
 def raw_imports(name: str) -> set[str]:
     package = name if is_package(name) else name.rpartition(".")[0]
     return imports_in(MODULES[name].read_text(), package)
