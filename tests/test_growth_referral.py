@@ -159,6 +159,29 @@ async def test_signing_again_after_unsign_credits_no_one_again(linked, make_chat
     assert len(notices(config)) == 1
 
 
+async def test_signing_through_a_link_after_withdrawing_a_direct_signature_credits_no_one(
+        linked, make_chat, config):
+    # Issue 12: "a person who had signed before (also after /unsign and signing again)" brings
+    # no credit, also when their first signature came through no link at all.
+    ada, grace = make_chat(user_id="1001"), make_chat(user_id="1002", name="Grace Hopper")
+    await sign_up(grace, "Grace Hopper")
+    await grace.send("/unsign")
+    assert "withdrawn" in await grace.press("Yes, withdraw it")
+    code = await code_of(ada)
+    assert "You are signature #1" in await sign_via(grace, code)
+    assert "Your link has brought 0 signatures so far." in await ada.send("/invite")
+    assert rows(config, "SELECT referred FROM signatures") == [(0,)]
+    assert notices(config) == []
+
+
+async def test_mydata_says_what_is_kept_after_a_withdrawal(linked, make_chat):
+    grace = make_chat(user_id="1002", name="Grace Hopper")
+    await sign_up(grace, "Grace Hopper")
+    await grace.send("/unsign")
+    await grace.press("Yes, withdraw it")
+    assert "You signed before and withdrew: we keep only that" in await grace.send("/mydata")
+
+
 async def test_someone_who_already_signed_is_not_credited(linked, make_chat, config):
     ada, grace = make_chat(user_id="1001"), make_chat(user_id="1002", name="Grace Hopper")
     await sign_up(grace, "Grace Hopper")

@@ -59,6 +59,8 @@ WRITTEN = N_("Announcements you wrote (your name is kept with them): {ids}")
 INVITES = NP_("Your invite code: {code}. Your link has brought {count} signature.",
               "Your invite code: {code}. Your link has brought {count} signatures.")
 REFERRED = N_("You signed through someone's invite (we don't show whose).")
+SIGNED_BEFORE = N_("You signed before and withdrew: we keep only that, so signing again "
+                   "through someone's invite does not count for them.")
 FOOTER = N_("To erase all of this, send /forget.")
 CONFIRM = N_("This erases everything we hold about you: your signature (the petition total "
              "drops), RSVPs, daily prompts, settings and any unfinished form. It can't be "
@@ -119,6 +121,8 @@ async def mydata(ctx: Context):
     if code:
         brought = await store.referral_count(user.platform, user.id)
         parts.append(para(ctx.n(*INVITES, brought, code=code)))
+        if signature is None and await store.has_signed(user.platform, user.id):
+            parts.append(item(t(SIGNED_BEFORE)))
     going = await store.rsvps_of(user.platform, user.id)
     if going:
         parts.append(para(t(RSVPS)))

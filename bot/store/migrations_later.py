@@ -70,4 +70,11 @@ LATER: tuple[str, ...] = (
     ALTER TABLE signatures ADD COLUMN referred INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE user_settings ADD COLUMN referral_notices INTEGER NOT NULL DEFAULT 1;
     """,
+    # 15: that a person has signed (kept when they withdraw with /unsign; /forget erases the
+    # row): signing again later, through someone's link, credits no one (issue 12).
+    """
+    ALTER TABLE referral_codes ADD COLUMN has_signed INTEGER NOT NULL DEFAULT 0;
+    UPDATE referral_codes SET has_signed = 1 WHERE EXISTS (SELECT 1 FROM signatures s
+        WHERE s.platform = referral_codes.platform AND s.user_id = referral_codes.user_id);
+    """,
 )

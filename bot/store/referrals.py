@@ -58,17 +58,19 @@ class ReferralStore:
                 (code[:32], platform, user_id))
 
     async def credit_referral(self, platform: str, user_id: str, now: datetime) -> Credit | None:
-        """After a first signature: credit the owner of the code they arrived with, once ever
-        per signer. None: no code, an unknown one, their own, or they were credited before."""
+        """After a new signature: credit the owner of the code they arrived with, once ever
+        per signer. None: no code, an unknown one, their own, they were credited before, or
+        they had signed before (and withdrawn): only a first signature ever brings credit."""
+        await self.referral_code(platform, user_id)  # every signer has their row from now on
         async with self.transaction() as db:
             cursor = await db.execute(
-                "SELECT via FROM referral_codes WHERE platform = ? AND user_id = ?",
+                "SELECT via, has_signed FROM referral_codes WHERE platform = ? AND user_id = ?",
                 (platform, user_id))
             row = await cursor.fetchone()
-            if row is None or not row[0]:
+            await db.execute("UPDATE referral_codes SET via = NULL, has_signed = 1"
+                             " WHERE platform = ? AND user_id = ?", (platform, user_id))
+            if not row[0] or row[1]:
                 return None
-            await db.execute("UPDATE referral_codes SET via = NULL WHERE platform = ?"
-                             " AND user_id = ?", (platform, user_id))
             cursor = await db.execute(
                 "SELECT platform, user_id FROM referral_codes WHERE code = ?", (row[0],))
             referrer = await cursor.fetchone()
@@ -99,6 +101,12 @@ class ReferralStore:
         row = await self._one("SELECT code FROM referral_codes WHERE platform = ? AND user_id = ?",
                               (platform, user_id))
         return row[0] if row else None
+
+    async def has_signed(self, platform: str, user_id: str) -> bool:
+        """Whether they have ever signed (kept after /unsign, erased by /forget)."""
+        return bool(await self._scalar(
+            "SELECT has_signed FROM referral_codes WHERE platform = ? AND user_id = ?",
+            (platform, user_id)))
 
     async def signed_via_referral(self, platform: str, user_id: str) -> bool:
         return bool(await self._scalar(
