@@ -551,14 +551,16 @@ class FakeBot:
             while sent and sent[0] <= now - 60.0:
                 sent.popleft()
             if len(sent) >= GROUP_PER_MINUTE:
-                return max(1, math.ceil(sent[0] + 60.0 - now))
+                # Rounded first: (t + 60) - t is 60.000000000001 for some monotonic t, which
+                # must not become 61 (Telegram's group wait is at most the minute).
+                return max(1, math.ceil(round(sent[0] + 60.0 - now, 6)))
             sent.append(now)
             return None
         tokens, at = self._private.get(chat_id, (float(PRIVATE_BURST), now))
         tokens = min(float(PRIVATE_BURST), tokens + (now - at) * PRIVATE_RATE)
         if tokens < 1.0:
             self._private[chat_id] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / PRIVATE_RATE))
+            return max(1, math.ceil(round((1.0 - tokens) / PRIVATE_RATE, 6)))
         self._private[chat_id] = (tokens - 1.0, now)
         return None
 
