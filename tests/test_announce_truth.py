@@ -77,24 +77,33 @@ async def delivering(bot, runner: AnnouncementRunner | None = None, *, concurren
         await asyncio.wait_for(asyncio.gather(*tasks), 5)
 
 
+async def step_with_cancel_as_it_starts(bot, moderator) -> list[str]:
+    """One runner step in which the moderator presses Cancel at the moment the runner starts
+    the announcement (just after it stored the message): the moderator's replies."""
+    store, replies = bot.store, []
+    storing = store.message
+
+    async def message_then_cancel(*args, **kwargs):
+        message_id = await storing(*args, **kwargs)
+        replies.append(await moderator.press_data("ann:1:cancel"))
+        return message_id
+
+    store.message = message_then_cancel
+    try:
+        await AnnouncementRunner(bot).step()
+    finally:
+        store.message = storing
+    return replies
+
+
 # 9.1 Cancel means not sent --------------------------------------------------------------------
 
 async def test_cancel_at_the_moment_the_runner_starts_sends_nothing(moderator, bot):
     telegram = bot.senders["telegram"] = FakeSender("telegram")
     await seed(bot, 2000)
     await confirm(moderator)
-    store, replies = bot.store, []
-    storing = store.message
-
-    async def message_then_cancel(*args, **kwargs):
-        # The runner has read the announcement as queued and is starting it: Cancel now.
-        message_id = await storing(*args, **kwargs)
-        replies.append(await moderator.press_data("ann:1:cancel"))
-        return message_id
-
-    store.message = message_then_cancel
-    await AnnouncementRunner(bot).step()
-    store.message = storing
+    # The runner has read the announcement as queued and is starting it: Cancel now.
+    replies = await step_with_cancel_as_it_starts(bot, moderator)
     async with delivering(bot):
         await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
     assert replies == ["Cancelled: announcement #1 will not be sent."]
@@ -161,18 +170,8 @@ async def test_a_scheduled_announcement_cancelled_as_it_becomes_due_sends_nothin
     await moderator.send("18:30")
     await moderator.press("Confirm")
     clock.advance(hours=9, minutes=30)
-    store, replies = bot.store, []
-    storing = store.message
-
-    async def message_then_cancel(*args, **kwargs):
-        # Due now: the runner released it and is starting it when Cancel is pressed.
-        message_id = await storing(*args, **kwargs)
-        replies.append(await moderator.press_data("ann:1:cancel"))
-        return message_id
-
-    store.message = message_then_cancel
-    await AnnouncementRunner(bot).step()
-    store.message = storing
+    # Due now: the runner released it and is starting it when Cancel is pressed.
+    replies = await step_with_cancel_as_it_starts(bot, moderator)
     async with delivering(bot):
         await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
     assert replies == ["Cancelled: announcement #1 will not be sent."]
