@@ -15,6 +15,7 @@ from bot.outbox import OutboxWorker, Pacing
 from bot.sender import DeliveryResult, Outcome
 from bot.storage import iso
 from tests.conftest import MODERATOR_DISCORD_ID, MODERATOR_TELEGRAM_ID
+from tests.support.outbox import unfinished
 from tests.support.senders import FakeSender
 from tests.support.waiting import wait_until
 
@@ -51,13 +52,6 @@ async def counts(bot, announcement_id: int = 1) -> dict:
     return await bot.store.delivery_counts(a.message_id) if a.message_id else {}
 
 
-async def unfinished(bot, platform: str) -> bool:
-    n = await bot.store._scalar(
-        "SELECT COUNT(*) FROM outbox WHERE platform = ? AND state IN ('pending', 'sending')",
-        (platform,))
-    return n > 0
-
-
 @asynccontextmanager
 async def delivering(bot, runner: AnnouncementRunner | None = None, *, concurrency: int = 16):
     """The runner and one worker per connected sender, wired as the app wires them."""
@@ -75,6 +69,10 @@ async def delivering(bot, runner: AnnouncementRunner | None = None, *, concurren
         stop.set()
         await asyncio.gather(*(w.stop(grace=1) for w in workers))
         await asyncio.wait_for(asyncio.gather(*tasks), 5)
+
+
+def drained(bot, platform: str) -> bool:
+    return not unfinished(bot.config.storage.path, platform)
 
 
 async def step_with_cancel_as_it_starts(bot, moderator) -> list[str]:
@@ -105,14 +103,10 @@ async def test_cancel_at_the_moment_the_runner_starts_sends_nothing(moderator, b
     # The runner has read the announcement as queued and is starting it: Cancel now.
     replies = await step_with_cancel_as_it_starts(bot, moderator)
     async with delivering(bot):
-        await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
+        await wait_until(lambda: drained(bot, "telegram"), what="an empty outbox")
     assert replies == ["Cancelled: announcement #1 will not be sent."]
     assert telegram.announced(TEXT) == []
     assert await status(bot) == "cancelled"
-
-
-async def _not(value) -> bool:
-    return not await value
 
 
 async def test_cancel_just_after_the_start_cancels_every_row(moderator, bot):
@@ -125,7 +119,7 @@ async def test_cancel_just_after_the_start_cancels_every_row(moderator, bot):
     assert reply == "Cancelled: announcement #1 will not be sent."
     assert await counts(bot) == {"telegram": {"cancelled": 2000}}
     async with delivering(bot):
-        await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
+        await wait_until(lambda: drained(bot, "telegram"), what="an empty outbox")
     assert telegram.announced(TEXT) == []
 
 
@@ -173,7 +167,7 @@ async def test_a_scheduled_announcement_cancelled_as_it_becomes_due_sends_nothin
     # Due now: the runner released it and is starting it when Cancel is pressed.
     replies = await step_with_cancel_as_it_starts(bot, moderator)
     async with delivering(bot):
-        await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
+        await wait_until(lambda: drained(bot, "telegram"), what="an empty outbox")
     assert replies == ["Cancelled: announcement #1 will not be sent."]
     assert telegram.announced(TEXT) == []
     assert await status(bot) == "cancelled"
@@ -207,7 +201,7 @@ async def test_rows_not_sent_by_the_expiry_expire_and_are_counted(moderator, bot
     assert await counts(bot) == {"telegram": {"expired": 12}}
     assert await status(bot) == "done"
     async with delivering(bot):
-        await wait_until(lambda: _not(unfinished(bot, "telegram")), what="an empty outbox")
+        await wait_until(lambda: drained(bot, "telegram"), what="an empty outbox")
     assert telegram.announced(TEXT) == []
     report = telegram.to(MODERATOR_TELEGRAM_ID)[-1]
     assert "Announcement #1 finished." in report
@@ -273,7 +267,7 @@ async def test_rows_for_a_platform_without_a_worker_are_held_and_do_not_block(mo
 
     bot.senders["discord"] = discord  # Discord connects later: its held rows go out
     async with delivering(bot, AnnouncementRunner(bot)):
-        await wait_until(lambda: _not(unfinished(bot, "discord")), what="Discord drained")
+        await wait_until(lambda: drained(bot, "discord"), what="Discord drained")
     assert sorted(discord.announced("first")) == ["7000", "7001"]
     assert await counts(bot, 1) == {"telegram": {"delivered": 3}, "discord": {"delivered": 2}}
 
@@ -291,7 +285,7 @@ async def test_held_rows_expire_with_their_announcement(moderator, bot, clock):
     assert (await counts(bot))["discord"] == {"expired": 2}
     bot.senders["discord"] = discord
     async with delivering(bot):
-        await wait_until(lambda: _not(unfinished(bot, "discord")), what="Discord drained")
+        await wait_until(lambda: drained(bot, "discord"), what="Discord drained")
     assert discord.announced(TEXT) == []
 
 
