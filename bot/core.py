@@ -104,16 +104,37 @@ def decode_button(data: str) -> tuple[str, tuple[str, ...]]:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply: an image (shown inline where the platform can) or a document.
+    `media_type` decides which ("image/png" is a photo; anything else a document)."""
+
+    filename: str
+    media_type: str
+    data: bytes
+
+    @property
+    def is_image(self) -> bool:
+        return self.media_type in ("image/png", "image/jpeg")
+
+
+@dataclass(frozen=True)
 class Reply:
+    """`attachments`: files sent with the text (the text becomes their caption where the
+    platform allows). `edit`: an answer to a button press that replaces the message the button
+    sits on (a list whose state changed) instead of adding a new one; elsewhere a new message."""
+
     body: tuple[Span, ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
     private: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    edit: bool = False
 
     @staticmethod
-    def of(*parts: str | Span, buttons=(), private: bool = False) -> Reply:
+    def of(*parts: str | Span, buttons=(), private: bool = False,
+           attachments: tuple[Attachment, ...] = (), edit: bool = False) -> Reply:
         spans = tuple(Plain(p) if isinstance(p, str) else p for p in parts)
         rows = tuple(tuple(row) if isinstance(row, (list, tuple)) else (row,) for row in buttons)
-        return Reply(spans, rows, private)
+        return Reply(spans, rows, private, tuple(attachments), edit)
 
     def plain_text(self) -> str:
         return "".join(render_plain_span(s) for s in self.body)
@@ -236,6 +257,9 @@ _SPAN_KINDS = {"plain": Plain, "bold": Bold, "italic": Italic, "link": Link, "mo
 
 
 def reply_to_dict(reply: Reply) -> dict:
+    # The outbox holds text; a file is made for the person who asks, at the moment they ask.
+    if reply.attachments:
+        raise ValueError("a reply with attachments cannot be queued in the outbox")
     spans = []
     for span in reply.body:
         kind = next(k for k, cls in _SPAN_KINDS.items() if type(span) is cls)

@@ -26,6 +26,7 @@ import aiosqlite
 
 # Re-exported: the records the domain methods return, and what tests and the CLI read.
 from .store.announcements import Announcement, AnnouncementStore, Cancelled  # noqa: F401
+from .store.attendance import AttendanceStore, EventTally  # noqa: F401
 from .store.common import iso
 from .store.migrations import MIGRATIONS
 from .store.milestones import MilestoneStore
@@ -95,10 +96,10 @@ def owner_only(path: Path) -> None:
 
 
 class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, AnnouncementStore,
-              RetentionStore, RecipientStore, MilestoneStore, ReferralStore):
+              RetentionStore, RecipientStore, MilestoneStore, ReferralStore, AttendanceStore):
     """The one connection and its write lock; the domain methods come from one mixin per
     concern in bot/store/ (petition.py, people.py, planning.py, outbox.py, announcements.py,
-    retention.py, recipients.py, milestones.py)."""
+    retention.py, recipients.py, milestones.py, referrals.py, attendance.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db

@@ -77,4 +77,10 @@ LATER: tuple[str, ...] = (
     UPDATE referral_codes SET has_signed = 1 WHERE EXISTS (SELECT 1 FROM signatures s
         WHERE s.platform = referral_codes.platform AND s.user_id = referral_codes.user_id);
     """,
+    # 16: whether a person made it to an event they RSVPed to (issue 13), asked an hour after
+    # it ends; a column of the RSVP row, so it is erased with it.
+    """
+    ALTER TABLE rsvps ADD COLUMN attended INTEGER;
+    ALTER TABLE rsvps ADD COLUMN attended_at TEXT;
+    """,
 )

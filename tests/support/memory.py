@@ -5,7 +5,7 @@ reads like a conversation: `await chat.send("/sign")`, `await chat.press("Sign")
 
 from __future__ import annotations
 
-from bot.core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
+from bot.core import Attachment, Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
 from bot.dispatch import Dispatcher
 
 
@@ -54,6 +54,16 @@ class MemoryChat:
         if shown:
             self.buttons = shown
         return "\n\n".join(r.plain_text() for r in self.replies)
+
+    @property
+    def attachments(self) -> list[Attachment]:
+        """The files the last answer carried, in order."""
+        return [a for r in self.replies for a in r.attachments]
+
+    @property
+    def edited(self) -> bool:
+        """Whether the last answer replaced the message the pressed button sat on."""
+        return bool(self.replies) and all(r.edit for r in self.replies)
 
     @property
     def labels(self) -> list[str]:

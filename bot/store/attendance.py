@@ -1,0 +1,44 @@
+"""SQL for attendance: after an event, whether each person who RSVPed made it. The answer is a
+column of their RSVP row (`rsvps.attended`: NULL not answered, 1 there, 0 couldn't make it), so
+it lives and goes with the RSVP: /forget and the retention purge of ended events erase both.
+A mixin of Storage (bot/storage.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .common import iso
+
+
+@dataclass(frozen=True)
+class EventTally:
+    rsvps: int  # RSVPs standing for the event
+    attended: int  # of them, answered "I was there"
+    missed: int  # of them, answered "Couldn't make it"
+
+
+class AttendanceStore:
+    async def set_attendance(self, platform: str, user_id: str, event_id: str, attended: bool,
+                             now: datetime) -> bool:
+        """Record the person's answer (a later answer replaces an earlier one). False, and
+        nothing stored, when they hold no RSVP for the event (cancelled or erased since)."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE rsvps SET attended = ?, attended_at = ?"
+                " WHERE platform = ? AND user_id = ? AND event_id = ?",
+                (int(attended), iso(now), platform, user_id, event_id))
+            return cursor.rowcount > 0
+
+    async def attendance_of(self, platform: str, user_id: str) -> dict[str, bool | None]:
+        """The person's RSVPs: event id -> True (there), False (couldn't), None (no answer)."""
+        rows = await self._all("SELECT event_id, attended FROM rsvps"
+                               " WHERE platform = ? AND user_id = ?", (platform, user_id))
+        return {row[0]: None if row[1] is None else bool(row[1]) for row in rows}
+
+    async def event_tallies(self) -> dict[str, EventTally]:
+        """Per event id: RSVPs and attendance answers, one grouped query."""
+        rows = await self._all(
+            "SELECT event_id, COUNT(*), COALESCE(SUM(attended = 1), 0),"
+            " COALESCE(SUM(attended = 0), 0) FROM rsvps GROUP BY event_id")
+        return {row[0]: EventTally(row[1], row[2], row[3]) for row in rows}
