@@ -3,6 +3,7 @@ handlers (SETTINGS_CHOICES). The services read bot/handlers/messages.py."""
 
 from . import (
                announce,
+               attendance,
                countdown,
                events,
                help,
@@ -23,6 +24,7 @@ ROUTERS = (
     help.router,
     petition.router,
     events.router,
+    attendance.router,
     countdown.router,
     prompts.router,
     settings.router,
