@@ -5,6 +5,7 @@ answer is stored on the RSVP row, and /mydata shows it and /forget erases it."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import timedelta
 
 from tests.support.memory import MemoryChat
@@ -69,7 +70,7 @@ async def test_cancelled_between_queueing_and_sending_is_not_sent(bot, clock, sc
     await bot.store.set_rsvps("telegram", "1001", set(), {"day1"}, clock.now())
     assert questions(path)[0]["state"] == "cancelled"
     # Gone without the cancelling path (erased by hand, say): the claim refuses it too.
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.execute("DELETE FROM rsvps WHERE user_id = '2002'")
     assert not await bot.store.claim(second["id"], clock.now())
     assert questions(path)[1]["state"] == "cancelled"
