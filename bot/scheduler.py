@@ -32,6 +32,8 @@ __all__ = ["Scheduler", "last_send", "next_send", "send_moment"]
 log = logging.getLogger(__name__)
 BATCH = 500
 RETRY_ROW = timedelta(hours=1)  # a row that failed unexpectedly is tried again this much later
+# "Did you make it?" goes this long after an event ends, and is no use once ASK_FOR has passed.
+ASK_AFTER, ASK_FOR = timedelta(hours=1), timedelta(days=2)
 
 
 def stack(exc: BaseException) -> str:
@@ -63,7 +65,8 @@ class Scheduler:
             await self._start(now)
         await self.bot.store.expire_stale(now)
         await self._plan_new(now)
-        added = await self._prompts(now) + await self._reminders(now)
+        added = (await self._prompts(now) + await self._reminders(now)
+                 + await self._attendance(now))
         if added:
             self.wake()
         return added
@@ -213,6 +216,24 @@ class Scheduler:
                                           messages.reminder_spec(event, kind))
             added += await store.enqueue_rsvp_reminders(event.id, kind, message,
                                                         self.platforms(), now, event.starts_at)
+        return added
+
+    async def _attendance(self, now: datetime) -> int:
+        """Once per person per event (their RSVP still standing), an hour after it ends; a
+        restart within the two days still asks, later it does not."""
+        added = 0
+        for event in self.bot.config.events:
+            ask_at = event.ends_at + ASK_AFTER
+            if not ask_at <= now < ask_at + ASK_FOR:
+                continue
+            try:
+                message = await self._message(f"attendance:{event.id}", "attendance", now,
+                                              messages.attendance_spec(event))
+                added += await self.bot.store.enqueue_attendance(
+                    event.id, message, self.platforms(), now, ask_at + ASK_FOR)
+            except Exception as exc:  # one event's failure leaves the others' questions
+                log.error("attendance for event %s failed with %s\n%s", event.id,
+                          type(exc).__name__, stack(exc))
         return added
 
     async def _message(self, key: str, kind: str, now: datetime, spec: dict) -> int:

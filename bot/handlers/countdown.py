@@ -6,7 +6,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from ..config import Config
-from ..core import Bold, Link, Moment, Reply
+from ..core import Bold, Button, Link, Moment, Reply
 from ..i18n import N_, Translator, translator
 from ..routing import Context, Router
 from ..slots import zone_or
@@ -18,6 +18,7 @@ LEFT = N_("{left} left until {deadline} ({when}).")
 PASSED = N_("The deadline, {deadline}, passed on {when}.")
 TODAY = N_("Today's action ({date}):\n{action}")
 FALLBACK = N_("Today's action ({date}):\nNo special action today. {action}")
+DONE_LABEL = N_("Done ✓")  # also the daily prompt's (prompts.py)
 
 
 async def user_zone(ctx: Context) -> ZoneInfo:
@@ -41,10 +42,6 @@ def countdown_reply(config: Config, now, tr: Translator | None = None) -> Reply:
     return Reply.of(*parts)
 
 
-def action_reply(config: Config, now, zone: ZoneInfo, tr: Translator | None = None) -> Reply:
-    return action_for(config, now.astimezone(zone).date(), tr)
-
-
 def action_for(config: Config, today: date, tr: Translator | None = None) -> Reply:
     tr = tr or translator()
     action = next((a for a in config.actions if a.date == today), None)
@@ -66,4 +63,12 @@ async def countdown(ctx: Context):
 @router.command("today", deep_link_safe=True)
 async def today(ctx: Context):
     """Today's action: one thing you can do today."""
-    return action_reply(ctx.config, ctx.now, await user_zone(ctx), ctx.tr)
+    return today_reply(ctx, ctx.now.astimezone(await user_zone(ctx)).date())
+
+
+def today_reply(ctx: Context, day: date) -> Reply:
+    """The day's action with its Done button (prompts.py's "done" action: it marks that local
+    date, which extends the person's streak)."""
+    action = action_for(ctx.config, day, ctx.tr)
+    done = Button(ctx.t(DONE_LABEL), "done", (day.isoformat(),))
+    return Reply(action.body, ((done,),))

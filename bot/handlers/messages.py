@@ -24,13 +24,14 @@ from ..core import Reply
 from ..i18n import Translator, translator
 from .announce import announcement_reply, expiry
 from .announce_report import report_lines
+from .attendance import attendance_reply
 from .events import reminder_reply
 from .milestones import milestone_reply
 from .prompts import chat_paused_reply, closing_reply, prompt_reply
 from .referral import notice_reply
 
 __all__ = [
-    "RENDER", "announcement_reply", "chat_paused_reply", "chat_paused_spec", "closing_reply",
+    "RENDER", "announcement_reply", "attendance_spec", "chat_paused_reply", "chat_paused_spec", "closing_reply",
     "closing_spec", "expiry", "milestone_specs", "prompt_reply", "prompt_spec", "reminder_reply",
     "reminder_spec", "render", "report_lines",
 ]
@@ -62,6 +63,10 @@ def reminder_spec(event: Event, kind: str) -> dict:
             "starts_at": event.starts_at.isoformat()}
 
 
+def attendance_spec(event: Event) -> dict:
+    return {RENDER: "attendance", "event": event.id}
+
+
 def render(config: Config, spec: dict, now: datetime, zone: ZoneInfo,
            tr: Translator | None = None) -> Reply | None:
     """The reply for one recipient (`zone`: theirs; `tr`: their language) at `now`; None when
@@ -83,4 +88,7 @@ def render(config: Config, spec: dict, now: datetime, zone: ZoneInfo,
         if event is None or event.starts_at != datetime.fromisoformat(spec["starts_at"]):
             return None
         return reminder_reply(config, event, spec["kind"], now, zone, tr)
+    if kind == "attendance":  # only about an event that is in the config and has ended
+        event = config.event(spec["event"])
+        return attendance_reply(event, tr) if event and event.ends_at <= now else None
     raise ValueError(f"unknown scheduled message kind {kind!r}")

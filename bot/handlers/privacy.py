@@ -25,6 +25,9 @@ CONSENT_IN = N_("Consent: “{choice}”, consent text version {version}, shown 
                 "\n  {text}")
 UPDATES, NO_UPDATES = N_("keep me updated"), N_("sign only, no updates")
 RSVPS = N_("Week of Action RSVPs:")
+# An RSVP with the person's answer to "Did you make it?" (bot/handlers/attendance.py).
+ATTENDED = {True: N_("{title}: you said you were there"),
+            False: N_("{title}: you said you couldn't make it")}
 SUBSCRIBED = N_("Daily prompts: subscribed since {when}")
 PAUSED = N_("Daily prompts: paused since {when}")
 SETTINGS = N_("Settings: timezone {zone}, daily prompt time {time}, language {language}")
@@ -43,7 +46,8 @@ WHY_OTHER = N_("messages to you could not be delivered")
 MESSAGES = N_("Messages to you that we keep a record of:")
 MESSAGE_KIND = N_("{kind}: {counts}")
 KINDS = {"prompt": N_("Daily prompts"), "closing": N_("Closing message"),
-         "reminder": N_("Event reminders"), "announcement": N_("Announcements")}
+         "reminder": N_("Event reminders"), "attendance": N_("Attendance questions"),
+         "announcement": N_("Announcements")}
 KIND_OTHER = N_("Other messages")
 # Outbox states in the words /mydata uses. "uncertain": the request went out and may have
 # arrived, so it counts as sent.
@@ -123,12 +127,13 @@ async def mydata(ctx: Context):
         parts.append(para(ctx.n(*INVITES, brought, code=code)))
         if signature is None and await store.has_signed(user.platform, user.id):
             parts.append(item(t(SIGNED_BEFORE)))
-    going = await store.rsvps_of(user.platform, user.id)
+    going = await store.attendance_of(user.platform, user.id)  # event id -> answer or None
     if going:
         parts.append(para(t(RSVPS)))
-        for event_id in sorted(going):
+        for event_id, answer in sorted(going.items()):
             event = ctx.config.event(event_id)
-            parts.append(item(ctx.text(event.title) if event else event_id))
+            title = ctx.text(event.title) if event else event_id
+            parts.append(item(title if answer is None else t(ATTENDED[answer], title=title)))
     subscription = await store.subscription_of(user.platform, user.id)
     held = await store.held_about(user.platform, user.id)
     if subscription:

@@ -11,7 +11,8 @@ from ..config import Config
 from ..core import Button, Plain, Reply
 from ..i18n import N_, Translator, translator
 from ..routing import STALE, Context, Router
-from .countdown import action_for, countdown_reply
+from ..streaks import local_today, reached, streak
+from .countdown import DONE_LABEL, action_for, countdown_reply, user_zone
 from .events import app_language
 from .settings import KEYS, SETTINGS_CHOICES, effective, over
 
@@ -38,9 +39,13 @@ DEADLINE_PASSED = N_("The campaign's deadline has passed, so there are no more d
 CHAT_DEADLINE_PASSED = N_("The campaign's deadline has passed, so there are no more daily "
                           "posts for this chat.")
 
-DONE_LABEL, STOP_LABEL = N_("Done ✓"), N_("Stop daily prompts")
+STOP_LABEL = N_("Stop daily prompts")
 DONE = N_("Thank you for taking action today!")
 ALREADY_DONE = N_("You already marked this day's action as done. Thank you!")
+# Said after DONE when the press brings the streak (bot/streaks.py) to exactly that many days.
+CHEER = {3: N_("That's 3 days in a row. Nice rhythm!"),
+         7: N_("A whole week: 7 days in a row. Thank you for sticking with it!"),
+         14: N_("14 days in a row! You're one of the campaign's steadiest supporters.")}
 STOPPED = N_("Daily prompts stopped. /subscribe brings them back.")
 # What a deep link (t.me/<bot>?start=subscribe) shows: a link is anyone's to send, so only
 # the press subscribes or unsubscribes.
@@ -169,7 +174,20 @@ async def done_pressed(ctx: Context):
         return Reply.of(ctx.t(STALE), private=True)
     created = await ctx.store.mark_action_done(ctx.user.platform, ctx.user.id, day.isoformat(),
                                                ctx.now)
-    return Reply.of(ctx.t(DONE if created else ALREADY_DONE), private=True)
+    if not created:  # a repeated press: thanks again, never a second cheer
+        return Reply.of(ctx.t(ALREADY_DONE), private=True)
+    cheer = await streak_cheer(ctx, day)
+    return Reply.of(ctx.t(DONE) + (" " + ctx.t(CHEER[cheer]) if cheer else ""), private=True)
+
+
+async def streak_cheer(ctx: Context, day: date) -> int | None:
+    """The streak length just reached by marking `day`, when it is one we cheer: the current
+    streak (in the person's zone, now) grew onto 3, 7 or 14. Marking an old day that leaves the
+    current streak as it was says nothing."""
+    days = {date.fromisoformat(d) for d in await ctx.store.actions_done(ctx.user.platform,
+                                                                         ctx.user.id)}
+    today = local_today(ctx.now, await user_zone(ctx))
+    return reached(streak(days - {day}, today), streak(days, today))
 
 
 @router.action("stop")
