@@ -3,6 +3,7 @@ handlers (SETTINGS_CHOICES). The services read bot/handlers/messages.py."""
 
 from . import (
                announce,
+               calendar,
                countdown,
                events,
                help,
@@ -22,6 +23,7 @@ ROUTERS = (
     help.router,
     petition.router,
     events.router,
+    calendar.router,
     countdown.router,
     prompts.router,
     settings.router,
