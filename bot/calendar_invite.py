@@ -60,7 +60,7 @@ def invite(config: Config, events: Sequence[Event], tr: Translator, now: datetim
         prodid=PRODID, method="PUBLISH",
         # icalendar gives a calendar a random UID when it is given none.
         uid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{config.campaign.website}#calendar/{ids}")))
-    calendar.add_component(_vtimezone(config.campaign.timezone, *_years(events)))
+    calendar.add_component(_vtimezone(config.campaign.timezone, *_years(config, events)))
     for event in events:
         calendar.add_component(_vevent(config, event, tr, now))
     return calendar.to_ical()
@@ -86,11 +86,12 @@ def _vevent(config: Config, event: Event, tr: Translator, now: datetime) -> VEve
     return vevent
 
 
-def _years(events: Sequence[Event]) -> tuple[date, date]:
+def _years(config: Config, events: Sequence[Event]) -> tuple[date, date]:
     """The span the VTIMEZONE covers: whole years around the events (a zone's transitions
-    since 1970 would make every file several kB bigger, and slower to build)."""
-    first = min(e.starts_at for e in events).year
-    last = max(e.ends_at for e in events).year
+    since 1970 would make every file several kB bigger, and slower to build). Years in the
+    zone itself: 1 January 01:00 UTC is still 31 December in New York."""
+    first = min(e.starts_at for e in events).astimezone(config.zone).year
+    last = max(e.ends_at for e in events).astimezone(config.zone).year
     return date(first, 1, 1), date(last + 1, 1, 1)
 
 

@@ -65,6 +65,20 @@ def test_an_event_with_a_place_has_its_location(config, clock):
     assert vevent["SUMMARY"] == "Jornada de visibilidad en el aniversario"
 
 
+def test_the_vtimezone_covers_an_event_on_new_years_eve_in_the_zone(config, clock):
+    # 1 January 01:00 UTC is 31 December, 20:00 in New York: the year before, in the zone.
+    eve = config.event("day4").model_copy(update={
+        "starts_at": datetime(2027, 1, 1, 1, 0, tzinfo=UTC),
+        "ends_at": datetime(2027, 1, 1, 2, 0, tzinfo=UTC)})
+
+    calendar = Calendar.from_ical(invite(config, [eve], translator("en"), clock.now()))
+
+    [zone] = calendar.timezones
+    first = min(part["DTSTART"].dt for part in zone.subcomponents)
+    assert first <= datetime(2026, 12, 31, 20, 0)
+    assert calendar.events[0]["DTSTART"].to_ical() == b"20261231T200000"
+
+
 def test_google_link_fills_in_title_utc_times_details_and_place(config):
     link = google_link(config.event("day2"), translator("es"))
 
@@ -96,7 +110,7 @@ def test_a_long_description_is_cut_so_the_link_fits_a_discord_button(config):
 async def test_going_offers_add_to_calendar_which_sends_the_event_file(chat, bot):
     await chat.send("/rsvp")
     await chat.press("Going: Kick-off")
-    assert chat.labels[0] == "Add to calendar"
+    assert chat.labels[-2:] == ["Add to calendar", "Add my events to calendar"]
 
     text = await chat.press("Add to calendar")
 
@@ -181,7 +195,7 @@ async def test_all_your_events_in_one_file(chat):
 
     assert text.startswith("Your 5 upcoming events, in one file")
     calendar = parsed(chat)
-    assert [e["UID"] for e in calendar.events][0] == DAY1_UID
+    assert calendar.events[0]["UID"] == DAY1_UID
     assert len({e["UID"] for e in calendar.events}) == 5
     assert len(calendar.timezones) == 1
 

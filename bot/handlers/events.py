@@ -93,7 +93,7 @@ async def event_list(ctx: Context, note: str | None = None,
     if any(e.id not in mine for e in upcoming) and len(upcoming) > 1:
         buttons.append([Button(ctx.t(ALL_LABEL), "rsvp", ("all",))])
     if joined is not None:
-        buttons.insert(0, [add_button(ctx, joined)])
+        buttons.append([add_button(ctx, joined)])
     if any(e.id in mine for e in upcoming):
         buttons.append([add_mine_button(ctx)])
     going = len(mine & {e.id for e in events})
