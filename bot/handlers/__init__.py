@@ -4,6 +4,7 @@ handlers (SETTINGS_CHOICES). The services read bot/handlers/messages.py."""
 from . import (
                announce,
                attendance,
+               calendar,
                countdown,
                events,
                help,
@@ -25,6 +26,7 @@ ROUTERS = (
     petition.router,
     events.router,
     attendance.router,
+    calendar.router,
     countdown.router,
     prompts.router,
     settings.router,

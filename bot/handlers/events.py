@@ -10,6 +10,7 @@ from ..core import Bold, Button, Link, Moment, Reply
 from ..i18n import N_, NP_, Translator, negotiate, translator
 from ..routing import STALE, Context, Router
 from ..text import shorten
+from .calendar import add_button, add_mine_button
 
 router = Router()
 
@@ -50,7 +51,9 @@ def _upcoming(ctx: Context) -> list[Event]:
     return [e for e in ctx.config.events if e.ends_at > ctx.now]
 
 
-async def event_list(ctx: Context, note: str | None = None) -> Reply:
+async def event_list(ctx: Context, note: str | None = None,
+                     joined: Event | None = None) -> Reply:
+    """`joined`: the event the person just said they're going to (its "Add to calendar")."""
     events = ctx.config.events
     if not events:
         return Reply.of(ctx.t(NO_EVENTS))
@@ -89,6 +92,10 @@ async def event_list(ctx: Context, note: str | None = None) -> Reply:
     upcoming = _upcoming(ctx)
     if any(e.id not in mine for e in upcoming) and len(upcoming) > 1:
         buttons.append([Button(ctx.t(ALL_LABEL), "rsvp", ("all",))])
+    if joined is not None:
+        buttons.append([add_button(ctx, joined)])
+    if any(e.id in mine for e in upcoming):
+        buttons.append([add_mine_button(ctx)])
     going = len(mine & {e.id for e in events})
     parts.append("\n\n" + (ctx.t(YOURS, count=ctx.tr.number(going),
                                   total=ctx.tr.number(len(events))) if going
@@ -121,6 +128,7 @@ async def rsvp_pressed(ctx: Context):
         return Reply.of(ctx.t(STALE), private=True)
     if event.ends_at <= ctx.now:
         return Reply.of(ctx.t(IS_OVER), private=True)
+    joined = event if going else None
     if going:
         await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now,
                                   language=app_language(ctx))
@@ -128,7 +136,7 @@ async def rsvp_pressed(ctx: Context):
     else:
         await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
         note = ctx.t(LEFT, title=ctx.text(event.title))
-    return await event_list(ctx, note)
+    return await event_list(ctx, note, joined)
 
 
 def reminder_reply(config, event: Event, kind: str, now: datetime, zone: ZoneInfo,
@@ -170,7 +178,7 @@ async def reminder_pressed(ctx: Context):
     if payload[1] == "yes":  # also puts back someone who had cancelled in between
         await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now,
                                   language=app_language(ctx))
-        return Reply.of(ctx.t(SEE_YOU), private=True)
+        return Reply.of(ctx.t(SEE_YOU), buttons=[[add_button(ctx, event)]], private=True)
     await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
     return Reply.of(ctx.t(SORRY, title=ctx.text(event.title)), private=True)
 
