@@ -13,6 +13,7 @@ from . import (
                referral,
                settings,
                stats,
+               welcome,
 )
 from .prompts import SETTINGS_CHOICES
 
@@ -20,6 +21,7 @@ __all__ = ["ROUTERS", "SETTINGS_CHOICES"]
 
 ROUTERS = (
     help.router,
+    welcome.router,
     petition.router,
     events.router,
     countdown.router,
