@@ -53,6 +53,10 @@ class Capabilities:
     # People can close their direct messages to the bot without blocking it: the announcement
     # report always counts them apart ("DMs closed"), also when there are none.
     closable_dms: bool = False
+    # People never send a start command there (Discord: a DM begins with any slash command),
+    # so the welcome (/start's) comes before a person's first command in a direct chat, once:
+    # remembered as user_settings.welcomed_at (Dispatcher.handle).
+    no_start_message: bool = False
     # Where people join to use the bot there, if the config names a place (a server invite):
     # /invite shows it with the code to sign with. None: the platform's deep link, or nothing.
     invite: Callable[[Config], str | None] = lambda config: None

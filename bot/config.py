@@ -90,6 +90,8 @@ class Campaign(Section):
     name: Content
     organisation: Content
     summary: Content
+    # The campaign's ask in one line, the welcome's first (/start); "": the petition's title.
+    ask: MaybeContent = ""
     timezone: Timezone
     deadline: Moment
     deadline_label: Content

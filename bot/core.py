@@ -211,6 +211,9 @@ class Incoming:
     # `language_code` "es" or "pt-br", Discord `interaction.locale` "es-419"); "" when unknown.
     # The dispatcher negotiates it against the configured languages (bot/i18n.py).
     locale: str = ""
+    # Typed in a group or server although `chat` is the person's own (a Discord slash command
+    # in a server, answered privately): no first-contact welcome there (Dispatcher.handle).
+    in_group: bool = False
 
 
 class Clock(Protocol):

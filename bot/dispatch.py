@@ -88,9 +88,12 @@ class Dispatcher:
         # What answers typed text that is no command, in router order (forms: the open
         # question); forms' router comes first, like any other router but always there.
         self.text_handlers: list[Handler] = []
+        # What greets a person before their first command where there is no start message.
+        self.welcome: Handler | None = None
         for router in (forms.router, *routers):
             if router.text is not None:
                 self.text_handlers.append(router.text)
+            self.welcome = self.welcome or router.welcome
             for table, mine in (
                 (self.commands, router.commands),
                 (self.actions, router.actions),
@@ -150,11 +153,21 @@ class Dispatcher:
             return list(slowed)
         ctx = self.context(incoming, language)
         try:
-            if language is None:  # else an adapter looked it up already
-                ctx.tr = i18n.translator(await i18n.language_for(
-                    self.store, self.config.languages, incoming))
+            greet = self._may_welcome(incoming)
+            if language is None or greet:  # else an adapter looked the language up already
+                # ONE read per update: the person's language and, where a welcome may be owed,
+                # whether they had it.
+                languages = self.config.languages
+                saved = (await self.store.settings_of(incoming.user.platform, incoming.user.id)
+                         if greet or len(languages) > 1 else None)
+                if language is None:
+                    ctx.tr = i18n.translator(i18n.language_of(
+                        saved.language if saved else None, languages, incoming))
+                greet = greet and saved is not None and saved.welcomed_at is None
             if incoming.kind == "command":
                 out = await self._command(ctx, ephemeral)
+                if greet:
+                    out = await self._welcome_first(ctx, out, modal)
             elif incoming.kind == "action":
                 out = await self._action(ctx)
             else:
@@ -166,6 +179,28 @@ class Dispatcher:
         except Exception as exc:  # a handler bug must never take the bot down
             log_failure(incoming, exc)
             return [Reply.of(ctx.t(APOLOGY))]
+
+    def _may_welcome(self, incoming: Incoming) -> bool:
+        """A command in a direct chat on a platform where nobody sends /start first."""
+        known = self.capabilities.get(incoming.user.platform)
+        return (self.welcome is not None and known is not None and known.no_start_message
+                and incoming.kind == "command" and incoming.chat.is_direct
+                and not incoming.in_group)
+
+    async def _welcome_first(self, ctx: Context, out: list[Outgoing],
+                             modal: bool) -> list[Outgoing]:
+        """The person's first command there: the welcome before its answer, then never again
+        (remembered in the database, so a restart does not repeat it)."""
+        command = self.commands.get(ctx.incoming.name)
+        if command is not None and command.moderator:
+            return out  # the organisers' tools (or a refusal): the welcome is for supporters
+        if modal and len(out) == 1 and isinstance(out[0], FormRequest):
+            return out  # a modal must be the first response: welcome them next time
+        user = ctx.incoming.user
+        await self.store.mark_welcomed(user.platform, user.id, ctx.now)
+        if ctx.incoming.name == "start":  # its answer is the welcome (or where a link leads)
+            return out
+        return as_list(await self.welcome(ctx)) + out
 
     async def _command(self, ctx: Context, ephemeral: bool) -> list[Outgoing]:
         incoming = ctx.incoming

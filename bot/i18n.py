@@ -196,6 +196,12 @@ class Translator:
             return format_date(d, "EEE d MMM y", locale=self.locale)
         return format_skeleton("yMMMEd", d, locale=self.locale)
 
+    def day_month(self, d: date) -> str:
+        """"3 June" / "3 de junio": a date this year, in a sentence."""
+        if self.locale.language == "en":
+            return format_date(d, "d MMMM", locale=self.locale)
+        return format_skeleton("MMMMd", d, locale=self.locale)
+
     def moment(self, at: datetime, zone: ZoneInfo) -> str:
         local = at.astimezone(zone)
         return f"{self.day(local.date())}, {local:%H:%M} {local.tzname()}"
@@ -251,10 +257,17 @@ def pick_language(raw: str, languages: Sequence[str]) -> str | None:
 async def language_for(store: Storage, languages: Sequence[str], incoming: Incoming) -> str:
     """The language of `languages` (the config's) to answer `incoming` in: the person's stored
     choice, else their app's, else the default. One read; none when there is one language."""
+    saved = None
     if len(languages) > 1:
         saved = (await store.settings_of(incoming.user.platform, incoming.user.id)).language
-        if saved in languages:
-            return saved
+    return language_of(saved, languages, incoming)
+
+
+def language_of(saved: str | None, languages: Sequence[str], incoming: Incoming) -> str:
+    """language_for, given the person's stored choice (for a caller that read their settings
+    anyway: the dispatcher reads them once per update)."""
+    if len(languages) > 1 and saved in languages:
+        return saved
     return negotiate(incoming.locale, languages)
 
 

@@ -133,6 +133,9 @@ class Router:
         # returns None when the message is not for it; the dispatcher then says it did not
         # understand.
         self.text: Handler | None = None
+        # The welcome (/start's first screen), which the dispatcher also puts before a person's
+        # first command on a platform with no start message (Capabilities.no_start_message).
+        self.welcome: Handler | None = None
 
     def command(
         self, name: str, *, moderator: bool = False, private: bool = False,
@@ -168,6 +171,10 @@ class Router:
 
     def on_text(self, handler: Handler) -> Handler:
         self.text = handler
+        return handler
+
+    def on_welcome(self, handler: Handler) -> Handler:
+        self.welcome = handler
         return handler
 
 

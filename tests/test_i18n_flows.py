@@ -210,7 +210,12 @@ async def test_a_discord_user_whose_client_speaks_spanish_gets_spanish(config, c
 async def test_start_welcomes_in_spanish_with_the_shipped_campaign_content(make_chat):
     # The shipped config.toml speaks English and Spanish: the campaign's own words come in the
     # person's language too, not only the bot's.
-    reply = await spanish(make_chat).send("/start")
+    chat = spanish(make_chat)
+    reply = await chat.send("/start")
+    assert reply.startswith("#EyesOnAmazon\nExígele a Amazon que deje de vender reconocimiento")
+    assert "Sé la primera persona en firmar." in reply
+    assert "Confirma tu asistencia a la Semana de Acción" in chat.labels
+    reply = await chat.send("/help")
     assert reply.startswith("#EyesOnAmazon — MediaJustice con la Coalición Athena")
     assert "confirma tu asistencia a la Semana de Acción" in reply
     assert "/sign — Firma la petición." in reply

@@ -29,7 +29,10 @@ def render(reply: Reply, start: int = 1) -> str:
     for row in reply.buttons:
         cells = []
         for button in row:
-            cells.append(f"[{number}] {button.label}")
+            # A link has nowhere to open in a terminal: its address is shown (and pressing it
+            # shows it again).
+            link = f": {button.url}" if button.url else ""
+            cells.append(f"[{number}] {button.label}{link}")
             number += 1
         lines.append("   ".join(cells))
     return "\n".join(lines)
@@ -56,8 +59,31 @@ class ConsoleChat:
                 return button_incoming(self.user, self.chat, button.data, locale=self.locale)
         return Incoming("text", self.user, self.chat, args=line, locale=self.locale)
 
+    def pressed_link(self, line: str) -> str | None:
+        typed = line.strip()
+        for number, button in enumerate(self.buttons, start=1):
+            if button.url and (typed == str(number) or typed.casefold() ==
+                               button.label.casefold()):
+                return button.url
+        return None
+
+    async def welcome(self) -> None:
+        """What the console opens with: the welcome and its numbered choices (as /start shows
+        them, without setting aside a form left open last time)."""
+        incoming = self.to_incoming("/start")
+        lang = await language_for(self.bot.store, self.bot.config.languages, incoming)
+        if self.bot.welcome is not None:
+            self.show([await self.bot.welcome(self.bot.context(incoming, lang))])
+
     async def say(self, line: str) -> None:
-        answers = await self.bot.handle(self.to_incoming(line))
+        url = self.pressed_link(line)
+        if url is not None:
+            self.out.write(url + "\n\n")
+            self.out.flush()
+            return
+        self.show(await self.bot.handle(self.to_incoming(line)))
+
+    def show(self, answers: list) -> None:
         replies = [r for r in answers if isinstance(r, Reply)]
         shown = [b for r in replies for row in r.buttons for b in row]
         self.buttons = shown  # only the latest choices can be pressed by number
@@ -91,6 +117,7 @@ async def run_console(bot: Dispatcher, stdin: TextIO = sys.stdin, stdout: TextIO
         # In the language the bot will answer in: the saved /settings choice, else --lang.
         lang = await language_for(bot.store, bot.config.languages, chat.to_incoming("/help"))
         stdout.write(translator(lang).t(BANNER, name=chat.user.display_name) + "\n\n")
+    await chat.welcome()
     lines = await read_lines(stdin)
     while True:
         if interactive:

@@ -16,6 +16,7 @@ from . import (
                referral,
                settings,
                stats,
+               welcome,
 )
 from .prompts import SETTINGS_CHOICES
 
@@ -23,6 +24,7 @@ __all__ = ["ROUTERS", "SETTINGS_CHOICES"]
 
 ROUTERS = (
     help.router,
+    welcome.router,
     petition.router,
     events.router,
     attendance.router,

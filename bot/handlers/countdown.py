@@ -28,15 +28,24 @@ async def user_zone(ctx: Context) -> ZoneInfo:
     return zone_or(settings.timezone, ctx.config.zone)
 
 
-def countdown_reply(config: Config, now, tr: Translator | None = None) -> Reply:
-    tr = tr or translator()
+def countdown_line(config: Config, now, tr: Translator) -> list:
+    """The countdown's one sentence (time left, or when the deadline passed): /countdown's
+    first line, and the welcome's."""
     campaign = config.campaign
     deadline, label = campaign.deadline, tr.text(campaign.deadline_label)
     when = Moment(deadline, tr.moment(deadline, config.zone))
     if deadline <= now:
-        return Reply.of(*tr.spans(PASSED, deadline=label, when=when))
-    parts: list = tr.spans(LEFT, left=Bold(tr.duration(deadline - now)),
-                           deadline=Bold(label), when=when)
+        return tr.spans(PASSED, deadline=label, when=when)
+    return tr.spans(LEFT, left=Bold(tr.duration(deadline - now)), deadline=Bold(label),
+                    when=when)
+
+
+def countdown_reply(config: Config, now, tr: Translator | None = None) -> Reply:
+    tr = tr or translator()
+    campaign = config.campaign
+    parts = countdown_line(config, now, tr)
+    if campaign.deadline <= now:
+        return Reply.of(*parts)
     if campaign.deadline_text:
         parts.append("\n" + tr.text(campaign.deadline_text))
     return Reply.of(*parts)

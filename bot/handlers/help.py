@@ -1,14 +1,14 @@
-"""/start, /help, /donate and /cancel: what the campaign is and how to take part."""
+"""/start, /help, /donate and /cancel: what the campaign is and how to take part (the welcome
+/start shows: bot/handlers/welcome.py)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .. import sources
-from ..core import Bold, Button, FormRequest, Link, Reply
+from ..core import Bold, Button, Link, Reply
 from ..i18n import N_
-from ..routing import STALE, Context, Router, as_list
+from ..routing import STALE, Context, Router
 from .referral import REFERRAL_PREFIX
+from .welcome import follow, welcome_reply
 
 router = Router()
 tail = Router()  # listed last in /help, after the campaign commands
@@ -41,7 +41,7 @@ def help_reply(ctx: Context) -> Reply:
 
 
 # keeps_form: a deep link is anyone's to send, so following one must not end the form someone
-# is filling in; start() sets it aside itself only when the link opens another form.
+# is filling in; follow() sets it aside itself only when the link opens another form.
 @router.command("start", keeps_form=True)
 async def start(ctx: Context):
     """Welcome, and what this campaign asks of you."""
@@ -52,25 +52,12 @@ async def start(ctx: Context):
     args = ""
     if target.startswith(sources.PREFIX):  # "sign_flyer": /sign, recording where it came from
         target, args = "sign", ctx.incoming.args.strip()
-    command = ctx.bot.commands.get(target)
-    direct = ctx.incoming.chat.is_direct
     if not target:  # plain /start, typed: like any command, it sets an open form aside
-        return (await ctx.bot.abandon_form(ctx) if direct else []) + [help_reply(ctx)]
+        direct = ctx.incoming.chat.is_direct
+        return (await ctx.bot.abandon_form(ctx) if direct else []) + [await welcome_reply(ctx)]
     if target.startswith(REFERRAL_PREFIX):  # r_<code>: someone's invite, /sign with the code
-        target, code = "sign", target
-        command = ctx.bot.commands.get(target)
-    else:
-        code = ""
-    if command is None or command.moderator or command.deep_link is None:
-        return help_reply(ctx)
-    if command.private and not direct:  # "/start mydata" in a group
-        return ctx.bot.go_private(ctx.user.platform, target, ctx.tr)
-    # As if the command had been typed alone: "/start settings" is /settings, not a usage error.
-    linked = replace(ctx, incoming=replace(ctx.incoming, name=target, args=args or code))
-    out = as_list(await command.deep_link(linked))
-    if direct and not command.keeps_form and any(isinstance(o, FormRequest) for o in out):
-        out = await ctx.bot.abandon_form(ctx) + out
-    return out
+        target, args = "sign", target
+    return await follow(ctx, target, args)
 
 
 @router.command("help", deep_link_safe=True)

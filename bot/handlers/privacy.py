@@ -65,6 +65,9 @@ INVITES = NP_("Your invite code: {code}. Your link has brought {count} signature
 REFERRED = N_("You signed through someone's invite (we don't show whose).")
 SIGNED_BEFORE = N_("You signed before and withdrew: we keep only that, so signing again "
                    "through someone's invite does not count for them.")
+# Where there is no start message, the welcome comes before the first command, once.
+WELCOMED = N_("You first used the bot here on {when}: we keep that date so that the welcome "
+              "is shown only once.")
 FOOTER = N_("To erase all of this, send /forget.")
 CONFIRM = N_("This erases everything we hold about you: your signature (the petition total "
              "drops), RSVPs, daily prompts, settings and any unfinished form. It can't be "
@@ -149,6 +152,8 @@ async def mydata(ctx: Context):
         parts.append(para(t(
             SETTINGS, zone=settings.timezone or t(UNSET), time=settings.send_at or t(UNSET),
             language=language_name(settings.language) if settings.language else t(UNSET))))
+    if settings.welcomed_at:
+        parts.append(para(t(WELCOMED, when=ctx.tr.moment(settings.welcomed_at, zone))))
     done = await store.actions_done(user.platform, user.id)
     if done:
         parts.append(para(t(DONE, days=", ".join(done))))

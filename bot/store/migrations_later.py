@@ -83,4 +83,10 @@ LATER: tuple[str, ...] = (
     ALTER TABLE rsvps ADD COLUMN attended INTEGER;
     ALTER TABLE rsvps ADD COLUMN attended_at TEXT;
     """,
+    # 17: when the bot first welcomed a person on a platform with no start message (issue 14:
+    # the welcome comes before their first command there, once). A column of their settings
+    # row, so /forget erases it with the rest; /mydata shows it.
+    """
+    ALTER TABLE user_settings ADD COLUMN welcomed_at TEXT;
+    """,
 )

@@ -38,6 +38,7 @@ class Settings:
     timezone: str | None
     send_at: str | None
     language: str | None = None  # a code of [campaign] languages; None: the app's
+    welcomed_at: datetime | None = None  # first welcomed where there is no start message
 
 
 class PeopleStore:
@@ -203,11 +204,13 @@ class PeopleStore:
 
     async def settings_of(self, platform: str, user_id: str) -> Settings:
         row = await self._one(
-            "SELECT timezone, send_at, language FROM user_settings"
+            "SELECT timezone, send_at, language, welcomed_at FROM user_settings"
             " WHERE platform = ? AND user_id = ?",
             (platform, user_id),
         )
-        return Settings(row[0], row[1], row[2]) if row else Settings(None, None)
+        if row is None:
+            return Settings(None, None)
+        return Settings(row[0], row[1], row[2], datetime.fromisoformat(row[3]) if row[3] else None)
 
     async def save_setting(
         self, platform: str, user_id: str, key: str, value: str, now: datetime

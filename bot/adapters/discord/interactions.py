@@ -132,7 +132,8 @@ class InteractionHandler:
                             chat or self.person_chat(interaction), name=name, args=args,
                             role_ids=self.role_ids(interaction),
                             can_manage_chat=self.manages_server(interaction),
-                            locale=str(interaction.locale))
+                            locale=str(interaction.locale),
+                            in_group=interaction.guild_id is not None)
         if personal is None:
             command = self.bot.commands.get(name)
             personal = command is None or command.private or command.moderator
