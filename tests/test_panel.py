@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core import Moment
+from bot.handlers.panel import render
+from bot.sender import ChatAccess
 from bot.storage import NOT_PERSONAL, PERSONAL_TABLES
+from tests.conftest import MODERATOR_DISCORD_ID
+from tests.support.senders import FakeSender
 
 
 async def test_one_panel_per_chat_is_stored_and_replaced(bot, clock):
@@ -24,3 +29,83 @@ async def test_one_panel_per_chat_is_stored_and_replaced(bot, clock):
     assert (await store.drop_panel("telegram", "-100")).message_id == "9"
     assert await store.all_panels() == []
     assert "panels" in NOT_PERSONAL and "panels" not in PERSONAL_TABLES
+
+GROUP = "-1001234"
+LINK = "https://t.me/CampaignTestBot?start={}"
+
+
+def in_group(make_chat, user_id: str = "42", platform: str = "telegram"):
+    return make_chat(user_id=user_id, platform=platform, chat_id=GROUP)
+
+
+async def test_panel_in_a_telegram_group_shows_the_campaign_and_links(bot, make_chat, telegram):
+    bot.deep_links["telegram"] = LINK.format
+    said = await in_group(make_chat).send("/panel")
+    assert said == ""  # the panel itself is the answer the group sees
+    [(chat_id, text)] = telegram.sent
+    assert chat_id == GROUP
+    assert text.startswith("#EyesOnAmazon\nAmazon: stop selling surveillance")
+    assert "0 people have signed. Next milestone: 100." in text
+    assert "Countdown to Moratorium anniversary: in 9 days and 3 hours" in text
+    assert "Next event: Kick-off call: why we have our eyes on Amazon, Mon 7 Jun" in text
+    panel = await bot.store.panel_of("telegram", GROUP)
+    assert panel.message_id == "1"
+    reply = await render(bot, bot.store, bot.clock.now(), "telegram")
+    urls = [b.url for row in reply.buttons for b in row]
+    assert urls[:3] == [LINK.format(c) for c in ("sign", "rsvp", "subscribe")]
+    assert urls[3] == bot.config.campaign.donate_url
+
+
+async def test_a_discord_panel_has_private_action_buttons_and_a_live_countdown(bot, clock):
+    reply = await render(bot, bot.store, clock.now(), "discord")
+    moments = [s for s in reply.body if isinstance(s, Moment)]
+    assert moments[0].style == "relative" and moments[0].at == bot.config.campaign.deadline
+    data = [(b.action, b.payload, b.url) for row in reply.buttons for b in row]
+    assert data[:3] == [("panel", ("sign",), None), ("panel", ("rsvp",), None),
+                        ("panel", ("subscribe",), None)]
+    assert data[3][2] == bot.config.campaign.donate_url
+
+
+async def test_after_the_deadline_the_panel_closes_without_a_sign_button(bot, clock):
+    clock.current = bot.config.campaign.deadline + timedelta(minutes=1)
+    reply = await render(bot, bot.store, clock.now(), "discord")
+    assert "The countdown is over." in reply.plain_text()
+    assert [b.label for row in reply.buttons for b in row] == ["Donate"]
+
+
+async def test_a_supporter_cannot_post_a_panel(bot, make_chat, telegram):
+    said = await in_group(make_chat, user_id="1001").send("/panel")
+    assert said == "Sorry, /panel is only for campaign moderators."
+    assert telegram.sent == [] and await bot.store.all_panels() == []
+
+
+async def test_a_second_panel_replaces_the_first_and_remove_takes_it_down(bot, make_chat):
+    sender = FakeSender("discord")
+    bot.senders["discord"] = sender
+    mod = in_group(make_chat, user_id=MODERATOR_DISCORD_ID, platform="discord")
+    assert "The campaign panel is up." in await mod.send("/panel")
+    await mod.send("/panel")
+    assert len(sender.sent) == 2
+    assert (await bot.store.panel_of("discord", GROUP)).message_id == "2"
+    assert await mod.send("/panel remove") == "The campaign panel is removed."
+    assert await bot.store.all_panels() == []
+    assert await mod.send("/panel remove") == "There is no campaign panel here."
+
+
+async def test_a_channel_panel_is_set_up_from_a_private_chat(bot, moderator, telegram):
+    class Lookup(FakeSender):
+        async def chat_access(self, ref):
+            return {"@ourchannel": ChatAccess("-1009", True),
+                    "@notadmin": ChatAccess("-1008", False)}.get(ref)
+
+    bot.senders["telegram"] = sender = Lookup("telegram")
+    assert "Send /panel in the channel or group" in await moderator.send("/panel")
+    assert "not a channel's @name" in await moderator.send("/panel ourchannel")
+    assert "I can't find @nochannel" in await moderator.send("/panel @nochannel")
+    assert "I'm not an admin of @notadmin" in await moderator.send("/panel @notadmin")
+    assert sender.sent == []
+    said = await moderator.send("/panel @ourchannel")
+    assert said.startswith("The campaign panel is up in @ourchannel.")
+    assert sender.chats == ["-1009"]
+    assert await moderator.send("/panel remove @ourchannel") == "The campaign panel is removed."
+    assert await bot.store.all_panels() == []

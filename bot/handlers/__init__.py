@@ -7,6 +7,7 @@ from . import (
                events,
                help,
                language,
+               panel,
                petition,
                privacy,
                prompts,
@@ -31,4 +32,5 @@ ROUTERS = (
     help.tail,
     stats.router,
     announce.router,
+    panel.router,
 )
