@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core import Moment
-from bot.handlers.panel import render
-from bot.sender import ChatAccess
+from bot.handlers.panel_view import render
+from bot.panels import PanelService
+from bot.sender import MESSAGE_GONE, ChatAccess, DeliveryResult, Outcome
 from bot.storage import NOT_PERSONAL, PERSONAL_TABLES
 from tests.conftest import MODERATOR_DISCORD_ID
 from tests.support.senders import FakeSender
@@ -109,3 +110,68 @@ async def test_a_channel_panel_is_set_up_from_a_private_chat(bot, moderator, tel
     assert sender.chats == ["-1009"]
     assert await moderator.send("/panel remove @ourchannel") == "The campaign panel is removed."
     assert await bot.store.all_panels() == []
+
+
+async def sign(bot, clock, n: int) -> None:
+    first = await bot.store.signature_total()
+    for i in range(first, first + n):
+        await bot.store.sign("telegram", str(5000 + i), name=f"S{i}", email=None, postcode=None,
+                             wants_updates=False, consent_text="c", consent_version="1",
+                             now=clock.now())
+
+
+async def test_three_signatures_within_a_minute_give_one_edit(bot, clock, make_chat, telegram):
+    bot.deep_links["telegram"] = LINK.format
+    await in_group(make_chat).send("/panel")
+    service = PanelService(bot)
+    await sign(bot, clock, 1)
+    clock.advance(seconds=20)
+    assert (await service.check())["waiting"] == 1  # changed, but posted 20 s ago
+    await sign(bot, clock, 2)
+    clock.advance(seconds=30)
+    await service.check()
+    assert telegram.edits == []
+    clock.advance(seconds=10)  # a minute after the post
+    assert (await service.check())["edited"] == 1
+    [(chat_id, message_id, text)] = telegram.edits
+    assert (chat_id, message_id) == (GROUP, "1") and "3 people have signed." in text
+    clock.advance(seconds=5)
+    assert await service.check() == {"edited": 0, "dropped": 0, "waiting": 0}  # nothing new
+    # After a restart the stored panel is edited again, by a new service.
+    await sign(bot, clock, 1)
+    clock.advance(minutes=1)
+    assert (await PanelService(bot).check())["edited"] == 1
+    assert "4 people have signed." in telegram.edits[-1][2]
+
+
+async def test_a_deleted_panel_is_dropped_and_never_edited_again(bot, clock, make_chat):
+    class Deleted(FakeSender):
+        async def edit(self, chat_id, message_id, reply):
+            self.edits.append((chat_id, message_id, reply.plain_text()))
+            return DeliveryResult(Outcome.PERMANENT, reason=MESSAGE_GONE)
+
+    bot.senders["discord"] = sender = Deleted("discord")
+    mod = in_group(make_chat, user_id=MODERATOR_DISCORD_ID, platform="discord")
+    await mod.send("/panel")
+    await sign(bot, clock, 1)
+    clock.advance(minutes=2)
+    service = PanelService(bot)
+    assert (await service.check())["dropped"] == 1
+    assert await bot.store.all_panels() == []
+    await sign(bot, clock, 1)
+    clock.advance(minutes=2)
+    await service.check()
+    assert len(sender.edits) == 1
+
+
+async def test_a_chat_that_removed_the_bot_drops_its_panel(bot, clock, make_chat, telegram):
+    bot.deep_links["telegram"] = LINK.format
+    await in_group(make_chat).send("/panel")
+    clock.current = bot.config.campaign.deadline + timedelta(minutes=1)  # content changes
+    telegram.edit = lambda *a: _gone()
+    assert (await PanelService(bot).check())["dropped"] == 1
+    assert await bot.store.all_panels() == []
+
+
+async def _gone():
+    return DeliveryResult(Outcome.GONE, reason="403")
