@@ -212,7 +212,7 @@ class Dispatcher:
                         incoming.user.platform)
             return [Reply.of(ctx.t(REFUSED, name=command.name))]
         in_group = not incoming.chat.is_direct and not ephemeral
-        if (command.private or command.moderator) and in_group:
+        if (command.private or command.moderator) and in_group and not command.in_chat:
             return [self.go_private(incoming.user.platform, command.name, ctx.tr)]
         # A command in a group leaves the person's private form alone: the note would tell the
         # group what they were filling in.

@@ -50,6 +50,10 @@ class DispatcherView(Protocol):
     # platform -> what it can do and how it counts (bot/capabilities.py): a handler asks
     # these, never names a platform.
     capabilities: dict[str, Capabilities]
+    config: Config
+    # platform -> command -> URL that opens a private chat with the bot running it; see
+    # Dispatcher.deep_links.
+    deep_links: dict[str, Callable[[str], str]]
 
     def is_moderator(self, incoming: Incoming) -> bool: ...
 
@@ -109,6 +113,9 @@ class Command:
     # itself (it reads, opens a form, or asks first), a question whose button does it, or None
     # (the welcome). A link is anyone's to send, so it must never act for the person.
     deep_link: Handler | None = None
+    # A moderator command that acts on the chat it is typed in (/panel): it runs in a group
+    # too, instead of being sent to a private chat like other moderator commands.
+    in_chat: bool = False
 
     @property
     def description(self) -> str:
@@ -140,7 +147,7 @@ class Router:
     def command(
         self, name: str, *, moderator: bool = False, private: bool = False,
         keeps_form: bool = False, deep_link_safe: bool = False,
-        confirm_deep_link: Handler | None = None,
+        confirm_deep_link: Handler | None = None, in_chat: bool = False,
     ):
         """`deep_link_safe`: the command changes nothing by itself, so a deep link may run it;
         `confirm_deep_link`: what a deep link shows instead (the question, with a button that
@@ -149,7 +156,8 @@ class Router:
             if not inspect.getdoc(handler):
                 raise ValueError(f"/{name} needs a docstring: it is the command's help line")
             link = handler if deep_link_safe else confirm_deep_link
-            self.commands[name] = Command(name, handler, moderator, private, keeps_form, link)
+            self.commands[name] = Command(name, handler, moderator, private, keeps_form, link,
+                                          in_chat)
             return handler
 
         return record

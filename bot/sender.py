@@ -61,3 +61,34 @@ class Sender(Protocol):
 # DeliveryResult.reason for a GONE recipient whose Discord DMs are closed (50007, 50278): the
 # announcement report counts these apart from people who blocked the bot or left.
 DMS_CLOSED = "dms_closed"
+
+
+@dataclass(frozen=True)
+class ChatAccess:
+    """What a platform says about a chat the bot was told to post in (a channel named by its
+    @name or id): its id there, and whether the bot may post and edit messages in it."""
+
+    chat_id: str
+    can_post: bool
+
+
+class ChatLookup(Protocol):
+    """Implemented by an adapter that can look up a chat by name (Telegram's getChat): a
+    moderator can then set up a panel in a channel, where commands never reach the bot."""
+
+    async def chat_access(self, ref: str) -> ChatAccess | None:
+        """None: no such chat, or the bot is not in it."""
+        ...
+
+
+class Deleter(Protocol):
+    """Implemented by an adapter that can delete its own messages (a removed panel)."""
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """Delete a message this bot sent; False if it could not (gone already, no right)."""
+        ...
+
+
+# DeliveryResult.reason for an edit of a message that no longer exists (deleted by someone):
+# the panel service stops editing it and forgets it.
+MESSAGE_GONE = "message_gone"

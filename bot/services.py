@@ -1,5 +1,5 @@
 """The background work of a running bot: the scheduler, one outbox worker per connected
-platform, and the announcement runner. Started once after the front ends, stopped first."""
+platform, the announcement runner, housekeeping and the campaign panels. Started once after the front ends, stopped first."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .dispatch import Dispatcher
 from .housekeeping import Housekeeping
 from .outbox import OutboxWorker
 from .pacing import Pacing
+from .panels import PanelService
 from .scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class DeliveryServices:
         bot.announcer = self.runner  # /announce's Confirm wakes it
         self.scheduler = Scheduler(bot, lambda: tuple(bot.senders), self._wake_workers)
         self.housekeeping = Housekeeping(bot)  # retention: at start-up, then daily
+        # Campaign panels, edited through the workers' pace (bot/panels.py).
+        self.panels = PanelService(bot, self.workers)
         self.tasks: list[asyncio.Task] = []
 
     def _wake_workers(self) -> None:
@@ -48,7 +51,7 @@ class DeliveryServices:
 
     def start(self) -> None:
         jobs = [self.scheduler.run(self.stopping), self.runner.run(self.stopping),
-                self.housekeeping.run(self.stopping)]
+                self.housekeeping.run(self.stopping), self.panels.run(self.stopping)]
         jobs += [worker.run(self.stopping) for worker in self.workers.values()]
         self.tasks = [asyncio.create_task(job) for job in jobs]
 

@@ -31,6 +31,7 @@ from .store.common import iso
 from .store.migrations import MIGRATIONS
 from .store.milestones import MilestoneStore
 from .store.outbox import OutboxRow, OutboxStore  # noqa: F401
+from .store.panels import Panel, PanelStore  # noqa: F401
 from .store.people import FormSession, PeopleStore, Settings, Subscription  # noqa: F401
 from .store.petition import PetitionStore, Signature, SignResult  # noqa: F401
 from .store.planning import DuePrompt, PlanningStore  # noqa: F401
@@ -61,6 +62,8 @@ NOT_PERSONAL = {
     "platform_state": "per-platform bookkeeping such as the hash of the synced commands",
     "announcement_versions": "an announcement's text in other languages, the same for everyone",
     "milestones": "the signature counts reached and when, about no one",
+    "panels": "a chat's campaign panel message (chat and message ids, a content hash), never "
+              "who posted it",
 }
 OWNER_ONLY = 0o600  # the database, its -wal/-shm, backups and exports hold personal data
 
@@ -98,10 +101,11 @@ def owner_only(path: Path) -> None:
 
 class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, AnnouncementStore,
               RetentionStore, RecipientStore, MilestoneStore, ReferralStore, AttendanceStore,
-              WelcomeStore):
+              WelcomeStore, PanelStore):
     """The one connection and its write lock; the domain methods come from one mixin per
     concern in bot/store/ (petition.py, people.py, planning.py, outbox.py, announcements.py,
-    retention.py, recipients.py, milestones.py, referrals.py, attendance.py, welcomes.py)."""
+    retention.py, recipients.py, milestones.py, referrals.py, attendance.py, welcomes.py,
+    panels.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db

@@ -10,7 +10,7 @@ from contextlib import closing
 import pytest
 
 from bot.core import Button, Reply
-from bot.sender import DMS_CLOSED, Outcome
+from bot.sender import DMS_CLOSED, MESSAGE_GONE, Outcome
 from tests.fakes.discord_api import EPHEMERAL, bounded, running, with_fake
 
 DAILY = Reply.of("Today's action: call your representative.",
@@ -52,7 +52,7 @@ async def test_a_message_sent_can_be_edited_in_place(adapter, fake):
     message = fake.messages[sent.message_id]
     assert message["content"] == "Announcement #1 finished." and message["components"] == []
     missing = await adapter.edit("1001", "123", Reply.of("x"))
-    assert missing.outcome is Outcome.PERMANENT and missing.reason == "404/10008"
+    assert missing.outcome is Outcome.PERMANENT and missing.reason == MESSAGE_GONE
     fake.refusals.clear()
 
 

@@ -85,7 +85,7 @@ async def test_help_names_the_campaign_and_lists_every_supporter_command(chat, b
 async def test_supporters_see_no_moderator_commands(chat, bot):
     text = await chat.send("/help")
 
-    assert moderator_commands(bot) == ["stats", "announce", "announcements"]
+    assert moderator_commands(bot) == ["stats", "announce", "announcements", "panel"]
     for name in moderator_commands(bot):
         assert f"/{name}" not in text
     assert "moderators" not in text.lower()

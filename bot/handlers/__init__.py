@@ -9,6 +9,7 @@ from . import (
                events,
                help,
                language,
+               panel,
                petition,
                privacy,
                progress,
@@ -39,4 +40,5 @@ ROUTERS = (
     help.tail,
     stats.router,
     announce.router,
+    panel.router,
 )

@@ -89,4 +89,20 @@ LATER: tuple[str, ...] = (
     """
     ALTER TABLE user_settings ADD COLUMN welcomed_at TEXT;
     """,
+    # 18: campaign panels (issue 14): one live message per chat (a Discord channel, a Telegram
+    # group or channel) that the bot edits as the count and the next event change. `shown`:
+    # a hash of the content last put there, so an edit happens only when it would change
+    # something; `edited_at`: the last edit, for at most one a minute. About a chat, never a
+    # person (who posted it is not kept): not personal data.
+    """
+    CREATE TABLE panels (
+        platform   TEXT NOT NULL,
+        chat_id    TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        edited_at  TEXT,
+        shown      TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    """,
 )

@@ -29,7 +29,7 @@ import yarl
 
 from ...core import Reply
 from ...dispatch import Dispatcher
-from ...sender import DMS_CLOSED, DeliveryResult, Outcome
+from ...sender import DMS_CLOSED, MESSAGE_GONE, DeliveryResult, Outcome
 from ...text import is_ascii_digits
 from . import commands
 from .capabilities import CAPABILITIES, PLATFORM
@@ -198,7 +198,7 @@ class DiscordAdapter(InteractionHandler):
         Only the first 2000 characters' worth fits: an edit cannot add messages."""
         if not is_ascii_digits(message_id):
             return DeliveryResult(Outcome.PERMANENT, reason="bad_message_id")
-        return await self._send(chat_id, reply, int(message_id))
+        return edited(await self._send(chat_id, reply, int(message_id)))
 
     async def _send(self, chat_id: str, reply: Reply, edit_id: int | None = None,
                     skip: int = 0) -> DeliveryResult:
@@ -279,3 +279,13 @@ class DiscordAdapter(InteractionHandler):
         if exc.code in LOST_PERMISSION and not to_user:
             return DeliveryResult(Outcome.GONE, reason=LOST_PERMISSION[exc.code])
         return DeliveryResult(Outcome.PERMANENT, reason=reason)
+
+
+def edited(result: DeliveryResult) -> DeliveryResult:
+    """An edit's refusals that say the message (10008 Unknown Message) or its channel (10003
+    Unknown Channel: deleted, or the bot left the server) is gone, so a caller stops editing."""
+    if result.reason.endswith("/10008"):
+        return replace(result, reason=MESSAGE_GONE)
+    if result.reason.endswith("/10003"):
+        return replace(result, outcome=Outcome.GONE)
+    return result

@@ -45,6 +45,7 @@ VALUE = N_("The new value, e.g. Europe/London, 08:30 or es (leave it out to be a
 CHANNEL = N_("A channel of this server for the daily post (needs Manage Server); leave it out "
              "for your own DMs")
 CODE = N_("The invite code of the person who invited you (optional)")
+PANEL_ACTION = N_("Leave it out to post the campaign panel in this channel; remove takes it down")
 CHOICE_NAMES = {"timezone": N_("timezone"), "time": N_("time"), "language": N_("language"),
                 "invites": N_("invites")}
 
@@ -128,12 +129,26 @@ def _code(name: str) -> Callback:
     return callback
 
 
+def _here(name: str) -> Callback:
+    # /panel acts on the channel it is typed in (the core sees that channel, not the person's
+    # DMs); what it answers is for the moderator alone.
+    @app_commands.describe(action=locale_str(PANEL_ACTION))
+    @app_commands.choices(action=[app_commands.Choice(name="remove", value="remove")])
+    async def callback(interaction: discord.Interaction, action: Optional[str] = None) -> None:
+        chat = ChatRef(PLATFORM, str(interaction.channel_id), is_direct=False)
+        await sink_of(interaction).on_command(interaction, name, args=action or "", chat=chat,
+                                              personal=True)
+
+    return callback
+
+
 OPTIONS: dict[str, Callable[[str], Callback]] = {
     "start": _topic,
     "sign": _code,
     "settings": _settings,
     "subscribe": _channel,
     "unsubscribe": _channel,
+    "panel": _here,
 }
 
 

@@ -40,7 +40,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from ...core import Reply
 from ...logs import RedactTokens
-from ...sender import DeliveryResult, Outcome
+from ...sender import MESSAGE_GONE, DeliveryResult, Outcome
 from ...text import is_ascii_digits
 from .render import render
 
@@ -230,6 +230,8 @@ class Sending:
         except TelegramError as exc:
             if isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower():
                 return DeliveryResult(Outcome.DELIVERED, message_id=message_id)  # shown already
+            if isinstance(exc, BadRequest) and "message to edit not found" in exc.message.lower():
+                return DeliveryResult(Outcome.PERMANENT, reason=MESSAGE_GONE)  # deleted
             result = classify(exc)
             if result.retry_after is not None:
                 until = time.monotonic() + result.retry_after

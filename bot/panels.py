@@ -1,0 +1,104 @@
+"""Keeps every campaign panel (/panel, bot/handlers/panel.py) current: each is edited when its
+content changes (the count, the next event, the deadline passing), at most once a minute.
+
+Panels are rows in the database, so the edits resume after a restart. Each edit waits for the
+platform's pace like the outbox's sends (the same limiter and per-chat spacing of that
+platform's OutboxWorker), so a burst of panels never pushes deliveries past a platform's limits.
+A panel whose message was deleted, or whose chat the bot was removed from, is forgotten: never
+edited again (each refused request counts against the bot on Discord).
+
+The check runs once a minute on the bot's clock, and at once when woken (`wake`): a test with a
+FrozenClock calls `check` itself."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from .handlers.messages import panel_fingerprint, render_panel
+from .sender import MESSAGE_GONE, DeliveryResult, Outcome
+from .storage import Panel
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+    from .outbox import OutboxWorker
+
+log = logging.getLogger(__name__)
+
+EVERY = timedelta(minutes=1)  # at most one edit per panel in this time
+POLL = 60.0  # seconds between checks when nothing wakes the service
+
+
+class PanelService:
+    def __init__(self, bot: Dispatcher, workers: Mapping[str, OutboxWorker] | None = None,
+                 poll: float = POLL) -> None:
+        self.bot, self.workers, self.poll = bot, workers or {}, poll
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something a panel shows changed (a signature): check now, not at the next poll."""
+        self._wake.set()
+
+    async def check(self) -> dict[str, int]:
+        """Edit every panel whose content changed and whose last edit is a minute old.
+        Returns counts: edited, dropped (message or chat gone), waiting (changed, too soon)."""
+        now = self.bot.clock.now()
+        done = {"edited": 0, "dropped": 0, "waiting": 0}
+        rendered: dict[str, tuple] = {}  # one render per platform: every chat's is the same
+        for panel in await self.bot.store.all_panels():
+            sender = self.bot.senders.get(panel.platform)
+            if sender is None:
+                continue  # that platform is not connected in this process
+            if panel.platform not in rendered:
+                reply = await render_panel(self.bot, self.bot.store, now, panel.platform)
+                rendered[panel.platform] = (reply, panel_fingerprint(reply))
+            reply, shown = rendered[panel.platform]
+            if shown == panel.shown:
+                continue
+            if now - (panel.edited_at or panel.created_at) < EVERY:
+                done["waiting"] += 1
+                continue
+            await self._wait_turn(panel)
+            result = await sender.edit(panel.chat_id, panel.message_id, reply)
+            done[await self._settle(panel, result, shown, now)] += 1
+        return done
+
+    async def _wait_turn(self, panel: Panel) -> None:
+        worker = self.workers.get(panel.platform)
+        if worker is not None:  # an edit is a request like a send: it waits its turn
+            await worker.limiter.acquire()
+            await worker.chats.wait_turn(panel.chat_id)
+
+    async def _settle(self, panel: Panel, result: DeliveryResult, shown: str,
+                      now: datetime) -> str:
+        store = self.bot.store
+        if result.outcome is Outcome.GONE or result.reason == MESSAGE_GONE:
+            # Deleted by someone, or the bot was removed from the chat: forgotten for good.
+            await store.drop_panel(panel.platform, panel.chat_id, panel.message_id)
+            log.info("%s: a panel is gone (%s); no longer editing it", panel.platform,
+                     result.reason)
+            return "dropped"
+        if result.outcome in (Outcome.RETRY, Outcome.UNCERTAIN):
+            return "waiting"  # tried again at the next check
+        if not result.ok:  # refused for another reason: not retried until the content changes
+            log.warning("%s: editing a panel failed: %s", panel.platform, result.reason)
+        await store.panel_shown(panel, shown, now)
+        return "edited"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Check now, then every `poll` seconds or when woken, until `stop` is set."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.check()
+            except Exception as exc:  # a failed check is tried again at the next one
+                log.exception("panels: check failed: %s", type(exc).__name__)
+            waker = asyncio.create_task(self._wake.wait())
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait({waker, stopper}, timeout=self.poll,
+                               return_when=asyncio.FIRST_COMPLETED)
+            waker.cancel()
+            stopper.cancel()
