@@ -96,3 +96,32 @@ async def test_an_rsvp_press_edits_the_list_in_place(adapter, api, bot):
     await api.wait_idle()
     assert listing.edits == 1 and len(api.sent(ADA)) == 1
     assert not api.calls_to("sendMessage")[1:]
+
+
+async def test_when_only_the_buttons_change_only_the_keyboard_is_edited(adapter, api):
+    (listing,) = await sent_after(api, lambda: api.send_text(ADA, "/togglelist"), 1)
+    api.press_label(ADA, "Off")
+    await api.wait_for(lambda: listing.edits == 1, BOUND)
+    await api.wait_idle()
+    assert [b["text"] for b in api.buttons(ADA)] == ["On"] and listing.text == "Pick one"
+    assert len(api.calls_to("editMessageReplyMarkup")) == 1
+    assert not api.calls_to("editMessageText") and len(api.sent(ADA)) == 1
+
+
+async def test_a_message_telegram_will_not_edit_gets_a_new_one(adapter, api):
+    from tests.fakes.telegram_api import callback_update
+
+    await sent_after(api, lambda: api.send_text(ADA, "/togglelist"), 1)
+    gone = api.message_json(api.last(ADA)) | {"message_id": 999}  # deleted since
+    (again,) = await sent_after(api, lambda: api.push(callback_update(
+        ADA, "toggle:on", message=gone)), 1)
+    assert again.text == "Pick one" and [b["text"] for b in api.buttons(ADA)] == ["On"]
+    assert [r.description for r in api.take_refusals()] == [
+        "Bad Request: message to edit not found"]
+
+
+async def test_a_file_never_replaces_the_pressed_message(adapter, api):
+    (photo,) = await sent_after(api, lambda: api.send_text(ADA, "/chartfile"), 1)
+    (answer,) = await sent_after(api, lambda: api.press_label(ADA, "Again"), 1)
+    assert answer.text == "Again" and answer.file["kind"] == "photo" and photo.edits == 0
+    assert not api.calls_to("editMessageText") and not api.calls_to("editMessageReplyMarkup")

@@ -45,7 +45,22 @@ async def bigfile(ctx: Context) -> Reply:
 
 @router.action("again")
 async def again(ctx: Context) -> Reply:
-    return Reply.of("Again")
+    """Meant to replace the pressed message, but with a file: no platform edits that."""
+    return Reply.of("Again", attachments=(CHART,), edit=True)
+
+
+@router.command("togglelist")
+async def togglelist(ctx: Context) -> Reply:
+    """Show a list whose button changes (test only)."""
+    return Reply.of("Pick one", buttons=[[Button("Off", "toggle", ("on",))]])
+
+
+@router.action("toggle")
+async def toggle(ctx: Context) -> Reply:
+    """The same text, other buttons: only the keyboard changes."""
+    now = ctx.incoming.payload[0] if ctx.incoming.payload else "off"
+    after = "off" if now == "on" else "on"
+    return Reply.of("Pick one", buttons=[[Button(now.title(), "toggle", (after,))]], edit=True)
 
 
 def with_files(bot: Dispatcher) -> Dispatcher:
