@@ -11,11 +11,14 @@ never names a platform itself, so a third platform is a new adapter package and 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .config import Config, Moderators
-from .core import Incoming, Reply
+from .core import Attachment, Incoming, Plain, Reply
+from .i18n import N_, Translator
 from .pacing import Pacing
+
+TOO_LARGE = N_("Too large to send here: {files}.")
 
 
 def utf16_units(reply: Reply) -> int:
@@ -60,6 +63,31 @@ class Capabilities:
     # Where people join to use the bot there, if the config names a place (a server invite):
     # /invite shows it with the code to sign with. None: the platform's deep link, or nothing.
     invite: Callable[[Config], str | None] = lambda config: None
+    # The files the platform takes from a bot, in bytes (None: no limit): one image, one other
+    # file, and all the files of one message together. A file over them is never sent.
+    max_image: int | None = None
+    max_document: int | None = None
+    max_files_total: int | None = None
+
+    def too_large(self, files: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+        """The files the platform would refuse: each over its own limit, or every one when
+        together they are over the total a message takes."""
+        total = self.max_files_total
+        if total is not None and sum(len(a.data) for a in files) > total:
+            return files
+        return tuple(a for a in files if len(a.data) > (
+            (self.max_image if a.is_image else self.max_document) or len(a.data)))
+
+    def fitted(self, reply: Reply, tr: Translator) -> Reply:
+        """`reply` without the files the platform would refuse, and a sentence naming them:
+        the person still gets the text, and a refused upload never fails the whole answer."""
+        refused = self.too_large(reply.attachments)
+        if not refused:
+            return reply
+        kept = tuple(a for a in reply.attachments if a not in refused)
+        note = tr.t(TOO_LARGE, files=tr.join(a.filename for a in refused))
+        gap = "\n\n" if reply.body else ""
+        return replace(reply, body=(*reply.body, Plain(gap + note)), attachments=kept)
 
 
 def with_closable_dms(known: Mapping[str, Capabilities]) -> tuple[str, ...]:

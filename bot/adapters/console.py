@@ -1,26 +1,75 @@
 """A local console chat on the same handlers and database as the real platforms.
 
 One line is one message. Buttons show as numbered choices: typing the number or the label
-presses it. Works interactively and from a pipe (it exits at end of input)."""
+presses it. A file a reply carries is saved under ./console-files/ (owner-only, never over an
+earlier one) and named in one line. An answer that would replace a pressed message (Reply.edit)
+prints as a new one: a terminal cannot rewrite what it printed. Works interactively and from a
+pipe (it exits at end of input)."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 import threading
+from pathlib import Path
 from typing import TextIO
 
+from babel.units import format_unit
+
 from ..capabilities import Capabilities
-from ..core import Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
+from ..core import (
+    Attachment,
+    Button,
+    ChatRef,
+    Incoming,
+    Reply,
+    UserRef,
+    button_incoming,
+    parse_command,
+)
 from ..dispatch import Dispatcher
-from ..i18n import N_, language_for, translator
+from ..i18n import N_, Translator, language_for, translator
+from ..storage import OWNER_ONLY
 
 PLATFORM = "console"
 # One person at the machine that runs the bot: no message limit, forms as conversations, and
 # moderator rights from how the console was started (`console --moderator`), not the config.
 CAPABILITIES = Capabilities(PLATFORM, local=True)
 BANNER = N_("Console chat as {name}. Type /help to begin; Ctrl-D (end of input) quits.")
+SAVED = N_("saved {name} ({size}) to {folder}")
+FILES_DIR = Path("console-files")  # relative to the working directory, made when first needed
+
+
+def size_text(size: int, tr: Translator) -> str:
+    """"24 kB", "1.5 MB" ("1,5 MB" in Spanish): decimal units, as file managers show them."""
+    if size >= 1_000_000:
+        return format_unit(size / 1_000_000, "digital-megabyte", length="short",
+                           format="#,##0.#", locale=tr.locale)
+    return format_unit(max(1, round(size / 1000)), "digital-kilobyte", length="short",
+                       locale=tr.locale)
+
+
+def save(attachment: Attachment, folder: Path) -> Path:
+    """Write the file under `folder`, readable by its owner alone (it may hold personal data,
+    like an export), never over an existing file: "growth.png", then "growth-1.png"..."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(attachment.filename).name.lstrip(".") or "file"  # no path, no hidden file
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for number in range(10_000):
+        path = folder / (name if number == 0 else f"{stem}-{number}{suffix}")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY)
+        except FileExistsError:
+            continue
+        try:
+            os.fchmod(fd, OWNER_ONLY)  # os.open's mode passes through the umask
+            os.write(fd, attachment.data)
+        finally:
+            os.close(fd)
+        return path
+    raise FileExistsError(f"no free name for {name} in {folder}")
 
 
 def render(reply: Reply, start: int = 1) -> str:
@@ -39,8 +88,10 @@ def render(reply: Reply, start: int = 1) -> str:
 
 
 class ConsoleChat:
-    def __init__(self, bot: Dispatcher, out: TextIO, name: str | None = None, lang: str = ""):
+    def __init__(self, bot: Dispatcher, out: TextIO, name: str | None = None, lang: str = "",
+                 files_dir: Path = FILES_DIR):
         self.bot = bot
+        self.files_dir = files_dir
         self.locale = lang  # --lang: stands for the language a chat app would report
         self.out = out
         display = name or getpass.getuser().title()
@@ -73,7 +124,7 @@ class ConsoleChat:
         incoming = self.to_incoming("/start")
         lang = await language_for(self.bot.store, self.bot.config.languages, incoming)
         if self.bot.welcome is not None:
-            self.show([await self.bot.welcome(self.bot.context(incoming, lang))])
+            await self.show([await self.bot.welcome(self.bot.context(incoming, lang))], incoming)
 
     async def say(self, line: str) -> None:
         url = self.pressed_link(line)
@@ -81,9 +132,10 @@ class ConsoleChat:
             self.out.write(url + "\n\n")
             self.out.flush()
             return
-        self.show(await self.bot.handle(self.to_incoming(line)))
+        incoming = self.to_incoming(line)
+        await self.show(await self.bot.handle(incoming), incoming)
 
-    def show(self, answers: list) -> None:
+    async def show(self, answers: list, incoming: Incoming) -> None:
         replies = [r for r in answers if isinstance(r, Reply)]
         shown = [b for r in replies for row in r.buttons for b in row]
         self.buttons = shown  # only the latest choices can be pressed by number
@@ -91,7 +143,18 @@ class ConsoleChat:
         for reply in replies:
             self.out.write(render(reply, number) + "\n\n")
             number += sum(len(row) for row in reply.buttons)
+            if reply.attachments:
+                tr = translator(await language_for(self.bot.store, self.bot.config.languages,
+                                                   incoming))
+                for attachment in reply.attachments:
+                    self.out.write(self.saved(attachment, tr) + "\n\n")
         self.out.flush()
+
+    def saved(self, attachment: Attachment, tr: Translator) -> str:
+        path = save(attachment, self.files_dir)
+        shown = self.files_dir if self.files_dir.is_absolute() else f"./{self.files_dir}/"
+        return tr.t(SAVED, name=path.name, size=size_text(len(attachment.data), tr),
+                    folder=shown)
 
 
 async def read_lines(stream: TextIO) -> asyncio.Queue:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -120,7 +121,9 @@ async def rsvp_pressed(ctx: Context):
         if wanted:
             await ctx.store.set_rsvps(user.platform, user.id, wanted, set(), ctx.now,
                                       language=app_language(ctx))
-        return await event_list(ctx, ctx.t(JOINED_ALL if wanted else ALREADY_ALL))
+        # The same list, re-rendered: it replaces the pressed one (Reply.edit).
+        return replace(await event_list(ctx, ctx.t(JOINED_ALL if wanted else ALREADY_ALL)),
+                       edit=True)
     going = payload[1:] != ("no",)
     valid = len(payload) in (1, 2) and payload[1:] in ((), ("no",))
     event = ctx.config.event(payload[0]) if valid else None
@@ -136,7 +139,7 @@ async def rsvp_pressed(ctx: Context):
     else:
         await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
         note = ctx.t(LEFT, title=ctx.text(event.title))
-    return await event_list(ctx, note, joined)
+    return replace(await event_list(ctx, note, joined), edit=True)
 
 
 def reminder_reply(config, event: Event, kind: str, now: datetime, zone: ZoneInfo,

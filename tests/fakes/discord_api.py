@@ -57,6 +57,9 @@ DISCORD_EPOCH_MS = 1420070400000
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 EPHEMERAL = 64
 TOKEN_LIFETIME = 15 * 60
+# The files of one message together, in a server without boosts: 10 MiB; past it Discord
+# answers 413 with code 40005.
+MAX_UPLOAD = 10 * 1024 * 1024
 MISSING_ACCESS, MISSING_PERMISSIONS = 50001, 50013
 DENIED = {MISSING_ACCESS: "Missing Access", MISSING_PERMISSIONS: "Missing Permissions"}
 # Routes with a per-channel bucket: (method, path pattern, the route as Discord names it).
@@ -180,7 +183,8 @@ def message_problems(body: dict[str, Any], *, new: bool = True) -> dict[str, str
     if content is not None and (not isinstance(content, str) or len(content) > 2000):
         problems["content"] = "Must be 2000 or fewer in length."
     components = body.get("components")
-    if new and not (content or "").strip() and not components and not body.get("embeds"):
+    if (new and not (content or "").strip() and not components and not body.get("embeds")
+            and not body.get("_files")):
         problems["content"] = "Cannot send an empty message"
     rows = components or []
     if len(rows) > 5:
@@ -276,7 +280,7 @@ class FakeDiscord:
     # Server ---------------------------------------------------------------------------------
 
     async def start(self) -> FakeDiscord:
-        app = web.Application()
+        app = web.Application(client_max_size=4 * MAX_UPLOAD)  # the fake refuses, not aiohttp
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
@@ -545,7 +549,15 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body: Any = None
-        if request.can_read_body:
+        if request.content_type == "multipart/form-data":  # discord.py's uploads
+            body = await self._multipart(request)
+            if sum(len(f["data"]) for f in body["_files"]) > MAX_UPLOAD:
+                self.calls.append(Call(request.method, path, body,
+                                       asyncio.get_running_loop().time()))
+                self.refusals.append((request.method, path, 413, 40005))
+                await self._notify()
+                return error(413, 40005, "Request entity too large")
+        elif request.can_read_body:
             raw = await request.read()
             try:
                 body = json.loads(raw) if raw else None
@@ -581,6 +593,23 @@ class FakeDiscord:
             return response
         finally:
             await self._notify()
+
+    @staticmethod
+    async def _multipart(request: web.Request) -> dict[str, Any]:
+        """`payload_json` (the JSON body) and `files[n]` (the uploads), as discord.py sends a
+        message with files; the uploads land in the body's `_files`, in order."""
+        body: dict[str, Any] = {}
+        files: list[dict[str, Any]] = []
+        async for part in await request.multipart():
+            data = await part.read()  # type: ignore[union-attr]
+            if part.name == "payload_json":
+                body = json.loads(data)
+            elif (part.name or "").startswith("files["):
+                files.append({"filename": part.filename,  # type: ignore[union-attr]
+                              "content_type": part.headers.get("Content-Type", ""),
+                              "data": bytes(data)})
+        body["_files"] = files
+        return body
 
     def _bucket(self, method: str, path: str) -> tuple[str, Bucket] | None:
         """The route's name and its bucket for this channel, refilled if its window passed."""
@@ -720,6 +749,8 @@ class FakeDiscord:
             record.refused.append(10062)
             return error(404, 10062, "Unknown interaction")
         kind, data = body.get("type"), body.get("data") or {}
+        if body.get("_files"):  # uploaded beside payload_json, for the response's message
+            data = {**data, "_files": body["_files"]}
         flags = int(data.get("flags") or 0)
         allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 5: {4, 5, 6, 7}}[record.type]
         if kind not in allowed:
@@ -846,6 +877,7 @@ class FakeDiscord:
             "application_id": self.app_id, "_loading": loading,
             "_allowed_mentions": body.get("allowed_mentions"),
         }
+        self._attach(message, body)
         if channel_id in (self.channel_id, self.other_channel_id):
             message["guild_id"] = self.guild_id
         if record is not None:
@@ -863,10 +895,22 @@ class FakeDiscord:
             message["components"] = body["components"] or []
         if "allowed_mentions" in body:
             message["_allowed_mentions"] = body["allowed_mentions"]
+        if body.get("_files"):
+            self._attach(message, body)
         message["edited_timestamp"] = now_iso()
         message["flags"] &= ~128
         message["_loading"] = False
         return message
+
+    @staticmethod
+    def _attach(message: dict[str, Any], body: dict[str, Any]) -> None:
+        """The uploads as Discord lists them on the message; the bytes kept in `_files`."""
+        files = body.get("_files") or []
+        message["_files"] = files
+        message["attachments"] = [
+            {"id": snowflake(), "filename": f["filename"], "size": len(f["data"]),
+             "content_type": f["content_type"], "url": f"https://cdn.invalid/{f['filename']}",
+             "proxy_url": f"https://media.invalid/{f['filename']}"} for f in files]
 
     @staticmethod
     def _public(message: dict[str, Any]) -> dict[str, Any]:

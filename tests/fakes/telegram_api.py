@@ -44,6 +44,12 @@ from typing import Any
 from aiohttp import web
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+# Uploads (core.telegram.org/bots/api#sending-files): a photo of at most 10 MB (refused 400),
+# any other file of at most 50 MB (the Bot API server answers 413 for a bigger request).
+MAX_PHOTO = 10_000_000
+MAX_DOCUMENT = 50_000_000
+PHOTO_TOO_BIG = "Bad Request: file is too big"
 MAX_CALLBACK_DATA = 64
 MAX_ALERT = 200
 QUERY_LIFETIME = 15.0  # seconds a callback query can be answered after the press
@@ -353,6 +359,9 @@ class SentMessage:
     entities: list
     reply_markup: dict | None
     edits: int = 0
+    # A photo or document: kind ("photo"/"document"), filename, content_type, data (bytes).
+    # `text` and `html` are then its caption ("" for none).
+    file: dict | None = None
 
 
 @dataclass
@@ -609,9 +618,23 @@ class FakeBot:
     def message_json(self, sent: SentMessage) -> dict:
         message = {"message_id": sent.message_id, "date": int(time.time()),
                    "chat": self.chats.get(sent.chat_id, chat_json(sent.chat_id)),
-                   "from": self.user, "text": sent.text}
+                   "from": self.user}
+        if sent.file is None:
+            message["text"] = sent.text
+        elif sent.file["kind"] == "photo":
+            message["photo"] = [{"file_id": f"photo{sent.message_id}", "width": 800,
+                                 "height": 600, "file_unique_id": f"u{sent.message_id}",
+                                 "file_size": len(sent.file["data"])}]
+        else:
+            message["document"] = {"file_id": f"doc{sent.message_id}",
+                                   "file_unique_id": f"u{sent.message_id}",
+                                   "file_name": sent.file["filename"],
+                                   "mime_type": sent.file["content_type"],
+                                   "file_size": len(sent.file["data"])}
+        if sent.file is not None and sent.text:
+            message["caption"] = sent.text
         if sent.entities:
-            message["entities"] = sent.entities
+            message["caption_entities" if sent.file else "entities"] = sent.entities
         if sent.reply_markup:
             message["reply_markup"] = sent.reply_markup
         return message
@@ -673,7 +696,8 @@ class FakeTelegram:
         self.bots: dict[str, FakeBot] = {}
         self.port = 0
         self._runner: web.AppRunner | None = None
-        app = web.Application()
+        # Big enough for any upload Telegram takes, so the fake (not aiohttp) refuses the rest.
+        app = web.Application(client_max_size=2 * MAX_DOCUMENT)
         app.router.add_post("/bot{token}/{method}", self._api)
         app.router.add_get("/bot{token}/{method}", self._api)
         app.router.add_post("/_fake/bots", self._control_add_bot)
@@ -786,7 +810,9 @@ class FakeTelegram:
             async for part in await request.multipart():
                 data = await part.read()  # type: ignore[union-attr]
                 if part.filename:  # type: ignore[union-attr]
-                    params[part.name] = {"filename": part.filename, "size": len(data)}
+                    params[part.name] = {
+                        "filename": part.filename, "size": len(data), "data": bytes(data),
+                        "content_type": part.headers.get("Content-Type", "")}  # type: ignore
                 else:
                     params[part.name] = data.decode("utf-8")
         elif request.can_read_body:
@@ -901,6 +927,8 @@ class FakeTelegram:
 
     async def _m_editMessageText(self, bot: FakeBot, params: dict) -> dict:
         sent = self._editable(bot, params)
+        if sent.file is not None:
+            raise bad("there is no text in the message to edit")
         text, entities = check_text(params.get("text"), params.get("parse_mode"))
         markup = check_markup(params.get("reply_markup"))
         if (text, entities, markup) == (sent.text, sent.entities, sent.reply_markup):
@@ -1016,16 +1044,34 @@ class FakeTelegram:
         return member
 
     async def _m_sendDocument(self, bot: FakeBot, params: dict) -> dict:
+        return self._upload(bot, params, "document")
+
+    async def _m_sendPhoto(self, bot: FakeBot, params: dict) -> dict:
+        return self._upload(bot, params, "photo")
+
+    def _upload(self, bot: FakeBot, params: dict, kind: str) -> dict:
+        """A file uploaded as multipart/form-data (a file_id or URL string is not faked)."""
+        upload = params.get(kind)
+        if not isinstance(upload, dict):
+            raise bad(f"there is no {kind} in the request")
+        if kind == "document" and upload["size"] > MAX_DOCUMENT:
+            raise ApiError(413, "Request Entity Too Large")
+        if kind == "photo" and upload["size"] > MAX_PHOTO:
+            raise ApiError(400, PHOTO_TOO_BIG)
         chat_id = self._send_to(bot, params.get("chat_id"))
-        document = params.get("document")
-        if not document:
-            raise bad("there is no document in the request")
-        message_id = bot.new_message_id(chat_id)
-        name = document["filename"] if isinstance(document, dict) else str(document)
-        return {"message_id": message_id, "date": int(time.time()), "from": bot.user,
-                "chat": bot.chats[chat_id],
-                "document": {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}",
-                             "file_name": name}}
+        caption, entities = "", []
+        if params.get("caption"):
+            caption, entities = check_text(params["caption"], params.get("parse_mode"))
+            if utf16_len(caption) > MAX_CAPTION:
+                raise bad("message caption is too long")
+        markup = check_markup(params.get("reply_markup"))
+        sent = SentMessage(chat_id, bot.new_message_id(chat_id), params.get("caption") or "",
+                           caption, entities, markup,
+                           file={"kind": kind, "filename": upload["filename"],
+                                 "content_type": upload["content_type"],
+                                 "data": upload["data"]})
+        bot.messages[(chat_id, sent.message_id)] = sent
+        return bot.message_json(sent)
 
     async def _m_close(self, bot: FakeBot, params: dict) -> bool:
         return True

@@ -27,6 +27,7 @@ import discord.gateway
 import discord.http
 import yarl
 
+from ... import i18n
 from ...core import Reply
 from ...dispatch import Dispatcher
 from ...sender import DMS_CLOSED, MESSAGE_GONE, DeliveryResult, Outcome
@@ -35,6 +36,7 @@ from . import commands
 from .capabilities import CAPABILITIES, PLATFORM
 from .interactions import InteractionHandler
 from .render import measure, render_reply
+from .replies import uploads
 from .views import CoreButton, build_view
 
 log = logging.getLogger(__name__)
@@ -215,7 +217,9 @@ class DiscordAdapter(InteractionHandler):
                 return DeliveryResult(Outcome.RETRY, reason="not_connected")
             channel = client.get_channel(int(chat_id))
         to_user = not isinstance(channel, discord.abc.Messageable)
-        messages = render_reply(reply)
+        # No person asked here (the outbox, whose replies carry no files): the default language.
+        messages = render_reply(CAPABILITIES.fitted(reply, i18n.translator(
+            self.bot.config.languages[0])) if reply.attachments else reply)
         sent, done = False, min(skip, len(messages))  # done: messages known to have arrived
         try:
             if to_user:
@@ -232,10 +236,12 @@ class DiscordAdapter(InteractionHandler):
             last = None
             for message in messages[done:]:
                 view = build_view(message.rows)
+                extra: dict[str, object] = {"view": view} if view else {}
+                if message.files:
+                    extra["files"] = uploads(message.files)
                 sent = True
-                last = await asyncio.wait_for(
-                    channel.send(message.content, **({"view": view} if view else {})),
-                    self.send_timeout)
+                last = await asyncio.wait_for(channel.send(message.content, **extra),
+                                              self.send_timeout)
                 done += 1
             return DeliveryResult(Outcome.DELIVERED, message_id=str(last.id) if last else None,
                                   parts_done=done)

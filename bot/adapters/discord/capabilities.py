@@ -14,6 +14,8 @@ PLATFORM = "discord"
 # included) needs discord.py's escaping: the adapter registers it when it starts
 # (render.measure); until then a draft is counted as Telegram counts it.
 MAX_TEXT = 2000
+# The files of one message together, in a server without boosts (and in DMs): 10 MiB.
+MAX_FILES = 10 * 1024 * 1024
 
 
 def pacing(config: Config) -> Pacing:
@@ -34,4 +36,4 @@ def is_moderator(incoming: Incoming, moderators: Moderators) -> bool:
 CAPABILITIES = Capabilities(
     PLATFORM, max_text=MAX_TEXT, pacing=pacing, ephemeral=True, modals=True, attachments=True,
     moderator=is_moderator, closable_dms=True, no_start_message=True,
-    invite=lambda config: config.discord.invite_url)
+    invite=lambda config: config.discord.invite_url, max_files_total=MAX_FILES)

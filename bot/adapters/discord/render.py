@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 from discord.utils import escape_markdown, escape_mentions
 
-from ...core import Bold, Button, Form, Italic, Link, Moment, Plain, Reply, Span
+from ...core import Attachment, Bold, Button, Form, Italic, Link, Moment, Plain, Reply, Span
 from ...text import ELLIPSIS, capitalized, shorten
 from .capabilities import MAX_TEXT
 
@@ -52,6 +52,7 @@ Rows = tuple[tuple[ButtonSpec, ...], ...]
 class Message:
     content: str
     rows: Rows = ()
+    files: tuple[Attachment, ...] = ()  # uploaded with the message (discord.File)
 
 
 @dataclass(frozen=True)
@@ -234,11 +235,12 @@ def measure(reply: Reply) -> int:
 
 
 def render_reply(reply: Reply, extra: Sequence[Sequence[Button]] = ()) -> list[Message]:
-    """One Reply as one or more messages; the buttons go under the last piece of text."""
+    """One Reply as one or more messages; the buttons go under the last piece of text, and
+    the files with it (Discord shows them above the buttons)."""
     chunks = split("\n".join(render_lines(reply.body)))
     groups = button_rows([*reply.buttons, *extra])
     messages = [Message(chunk) for chunk in chunks[:-1]]
-    messages.append(Message(chunks[-1], groups[0]))
+    messages.append(Message(chunks[-1], groups[0], reply.attachments))
     messages += [Message(EMPTY, group) for group in groups[1:]]
     return messages
 

@@ -10,18 +10,24 @@ Discord's rules that shape this module:
   explicitly (edit_original_response) with an answer of the same visibility, and a public
   deferred message never receives a private answer.
 In a server, `ephemeral` messages are seen only by the person; in DMs nothing is ephemeral.
+Files go with a message as uploads (discord.File), ephemeral like the text; one that Discord
+would refuse (over 10 MiB a message) is left out and named instead (Capabilities.fitted).
+An answer meant to replace the pressed list (Reply.edit) does so where the message is the
+person's own: in DMs, or ephemeral in a server (a public one in a server is the channel's).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any, Awaitable, Callable
 
 import discord
 
-from ...core import Button, Form, FormRequest, Outgoing, Reply
+from ...core import Attachment, Button, Form, FormRequest, Outgoing, Reply
 from ...i18n import N_, Translator
 from ...text import capitalized
+from .capabilities import CAPABILITIES
 from .render import Message, modal_spec, render_reply
 from .views import MODAL_PREFIX, OPEN_FORM, build_modal, build_view
 
@@ -41,6 +47,10 @@ async def send_answer(interaction: discord.Interaction, out: list[Outgoing],
     this person only (ephemeral in a server); `in_place`: replace the (ephemeral) message the
     button is on; `deferred`: the first response is already a defer."""
     in_guild = interaction.guild_id is not None
+    pressed = interaction.message
+    if (not deferred and out and isinstance(out[0], Reply) and out[0].edit
+            and pressed is not None and not in_guild):
+        in_place = True  # the bot's own message in a DM: update it (UPDATE_MESSAGE)
     if not deferred and len(out) == 1 and isinstance(out[0], FormRequest):
         form = build_form(out[0].form_id)
         if form is not None:
@@ -50,7 +60,7 @@ async def send_answer(interaction: discord.Interaction, out: list[Outgoing],
     for item in out:
         if isinstance(item, Reply):
             ephemeral = in_guild and (personal or item.private)
-            messages += [(m, ephemeral) for m in render_reply(item)]
+            messages += [(m, ephemeral) for m in render_reply(CAPABILITIES.fitted(item, tr))]
         elif (form := build_form(item.form_id)) is not None:
             # No modal possible here: a button that opens one, under the previous message.
             button = Button(tr.t(FILL_IN, title=form.title), OPEN_FORM, (form.id,))
@@ -111,6 +121,8 @@ async def _call(send: Callable[..., Awaitable[Any]], message: Message, *, edit: 
     view = build_view(message.rows)
     if view is not None or edit:
         kwargs["view"] = view  # None on an edit removes the old buttons
+    if message.files:  # an edit names its files `attachments` (they replace the old ones)
+        kwargs["attachments" if edit else "files"] = uploads(message.files)
     if ephemeral is not None:
         kwargs["ephemeral"] = ephemeral
     try:
@@ -118,3 +130,8 @@ async def _call(send: Callable[..., Awaitable[Any]], message: Message, *, edit: 
     except discord.HTTPException as exc:
         # Logged without content: the write already happened; the person can ask again.
         log.warning("an interaction reply failed: %s %s", exc.status, exc.code)
+
+
+def uploads(files: tuple[Attachment, ...]) -> list[discord.File]:
+    """Fresh discord.File objects: discord.py closes each one once it is sent."""
+    return [discord.File(io.BytesIO(f.data), filename=f.filename) for f in files]

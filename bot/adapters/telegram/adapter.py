@@ -20,10 +20,13 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from ... import i18n
 from ...core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
 from ...dispatch import Dispatcher
 from ...sender import DeliveryResult, Outcome
 from ...text import is_ascii_digits, shorten
+from .capabilities import CAPABILITIES
+from .edits import replace_pressed
 from .menus import Menus
 from .render import plain
 from .sending import GuardedRequest, Sending, base_file_url, guard_logs
@@ -184,7 +187,7 @@ class TelegramAdapter:
             incoming = Incoming("text", user, where, args=text or "", locale=locale)
         else:
             return  # groups: commands only; nothing personal is ever asked there
-        await self._send_all(str(chat.id), await self.bot.handle(incoming))
+        await self._send_all(str(chat.id), await self.bot.handle(incoming), incoming)
 
     async def _on_callback(self, query: CallbackQuery) -> None:
         """Every query is answered, also when refused or stale, or the person's button spins.
@@ -200,10 +203,12 @@ class TelegramAdapter:
             person = query.from_user
             user = UserRef(PLATFORM, str(person.id), person.full_name)
             where = ChatRef(PLATFORM, str(chat.id if chat else person.id), is_direct=direct)
-            replies = await self.bot.handle(button_incoming(user, where, query.data or "",
-                                                            locale=person.language_code or ""))
+            incoming = button_incoming(user, where, query.data or "",
+                                       locale=person.language_code or "")
+            replies = await self.bot.handle(incoming)
             if direct:
-                await self._send_all(where.id, replies)
+                pressed = query.message if isinstance(query.message, TgMessage) else None
+                await self._send_all(where.id, replies, incoming, pressed)
             else:
                 shown = [r for r in replies if isinstance(r, Reply)]
                 alert = plain(shown[0].body).split("\n\n")[0].strip() if shown else ""
@@ -245,11 +250,22 @@ class TelegramAdapter:
             return False
         return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
-    async def _send_all(self, chat_id: str, replies: list) -> None:
+    async def _send_all(self, chat_id: str, replies: list, incoming: Incoming,
+                        pressed: TgMessage | None = None) -> None:
+        """`pressed`: the message whose button was pressed; the first answer meant to replace
+        it (Reply.edit) does, where Telegram allows (edits.py), else it comes as a new one."""
         assert self.sending is not None
         for reply in replies:
             if not isinstance(reply, Reply):
                 continue
+            if reply.attachments and CAPABILITIES.too_large(reply.attachments):
+                tr = i18n.translator(await i18n.language_for(
+                    self.bot.store, self.bot.config.languages, incoming))
+                reply = CAPABILITIES.fitted(reply, tr)
+            if reply.edit and pressed is not None:
+                message, pressed = pressed, None
+                if await replace_pressed(self.sending, message, reply):
+                    continue
             result = await self.sending.deliver(chat_id, reply, patient=True)
             if result.outcome is Outcome.GONE:
                 return  # blocked or gone: the rest would fail the same way

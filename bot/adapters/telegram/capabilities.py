@@ -12,6 +12,12 @@ from ...text import is_ascii_digits
 PLATFORM = "telegram"
 # "1-4096 characters after entities parsing", counted in UTF-16 code units (utf16_units).
 MAX_TEXT = 4096
+# A caption: "0-1024 characters after entities parsing", counted like the text.
+MAX_CAPTION = 1024
+# Uploads a bot may send (core.telegram.org/bots/api#sending-files): a photo of at most 10 MB,
+# any other file of at most 50 MB. Counted in decimal megabytes, the smaller reading.
+MAX_PHOTO = 10_000_000
+MAX_DOCUMENT = 50_000_000
 
 
 def is_group(chat_id: str) -> bool:
@@ -32,4 +38,5 @@ def is_moderator(incoming: Incoming, moderators: Moderators) -> bool:
 
 CAPABILITIES = Capabilities(
     PLATFORM, max_text=MAX_TEXT, measure=utf16_units, pacing=pacing, ephemeral=False,
-    modals=False, attachments=True, moderator=is_moderator)
+    modals=False, attachments=True, moderator=is_moderator, max_image=MAX_PHOTO,
+    max_document=MAX_DOCUMENT)

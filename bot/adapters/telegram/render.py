@@ -15,13 +15,15 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from ...core import Bold, Button, Italic, Link, Moment, Reply, Span
-from .capabilities import MAX_TEXT  # counted in UTF-16 code units
+from ...core import Attachment, Bold, Button, Italic, Link, Moment, Reply, Span
+from .capabilities import MAX_CAPTION, MAX_TEXT  # counted in UTF-16 code units
 
 # Preferred cut points, best first: between paragraphs, between lines, between words.
 BOUNDARIES = ("\n\n", "\n", " ")
 
 Chunk = tuple[str, InlineKeyboardMarkup | None]
+# One message: its HTML text (a caption, for a file: maybe ""), its keyboard, its file if any.
+Part = tuple[str, InlineKeyboardMarkup | None, Attachment | None]
 
 
 def utf16_len(text: str) -> int:
@@ -115,6 +117,25 @@ def render(reply: Reply, limit: int = MAX_TEXT) -> list[Chunk]:
         return []
     markup = keyboard(reply.buttons)
     return [(part, markup if i == len(parts) - 1 else None) for i, part in enumerate(parts)]
+
+
+def render_parts(reply: Reply) -> list[Part]:
+    """The messages that show `reply` with its files: one message per file (sendPhoto or
+    sendDocument), the text as the first file's caption when it fits one, else as messages of
+    its own before the files; the keyboard on the last message, whichever it is."""
+    if not reply.attachments:
+        return [(text, markup, None) for text, markup in render(reply)]
+    caption = render(reply, MAX_CAPTION)
+    texts: list[str] = []
+    if len(caption) > 1:  # too long for a caption: the text goes first, on its own
+        texts = [text for text, _ in render(reply)]
+        caption = []
+    parts: list[Part] = [(text, None, None) for text in texts]
+    for index, attachment in enumerate(reply.attachments):
+        parts.append((caption[0][0] if caption and index == 0 else "", None, attachment))
+    markup = keyboard(reply.buttons)
+    parts[-1] = (parts[-1][0], markup, parts[-1][2])
+    return parts
 
 
 def plain(spans: tuple[Span, ...]) -> str:

@@ -23,7 +23,7 @@ from datetime import timedelta
 
 import httpx
 from telegram import Bot as PTBBot
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -38,11 +38,11 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from ...core import Reply
+from ...core import Attachment, Reply
 from ...logs import RedactTokens
 from ...sender import MESSAGE_GONE, DeliveryResult, Outcome
 from ...text import is_ascii_digits
-from .render import render
+from .render import render, render_parts
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +152,14 @@ class Sending:
         """Send one reply (one or more messages), each tried once unless `patient`. The
         result counts the messages that arrived (`parts_done`, the `skip`ped ones included),
         so a caller retrying a reply that failed part-way sends only the rest."""
-        chunks = render(reply)
+        chunks = render_parts(reply)
         if not chunks:
             return DeliveryResult(Outcome.PERMANENT, reason="empty reply")
         result = DeliveryResult(Outcome.DELIVERED)  # every part arrived on an earlier try
         for index in range(skip, len(chunks)):
-            text, markup = chunks[index]
-            result = await self.send(chat_id, text, markup, patient=patient)
+            text, markup, attachment = chunks[index]
+            result = await self.send(chat_id, text, markup, patient=patient,
+                                     attachment=attachment)
             if not result.ok:
                 if result.outcome is Outcome.GONE:
                     log.info("telegram: a chat is gone (%s); not sending to it", result.reason)
@@ -169,7 +170,7 @@ class Sending:
         return replace(result, parts_done=len(chunks))
 
     async def send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None, *,
-                   patient: bool) -> DeliveryResult:
+                   patient: bool, attachment: Attachment | None = None) -> DeliveryResult:
         attempts, waited_429 = 0, False
         chat_id = self._moved.get(chat_id, chat_id)
         while True:
@@ -180,9 +181,7 @@ class Sending:
                 if not await self._sleep(left):
                     return DeliveryResult(Outcome.RETRY, left, "stopping")
             try:
-                message = await self._bot.send_message(
-                    chat_id=target(chat_id), text=text, parse_mode=ParseMode.HTML,
-                    reply_markup=markup)
+                message = await self._post(target(chat_id), text, markup, attachment)
                 if self._halted.get(chat_id, 0.0) < time.monotonic():
                     self._halted.pop(chat_id, None)  # an old halt: keep the table small
                 return DeliveryResult(Outcome.DELIVERED, message_id=str(message.message_id))
@@ -212,10 +211,24 @@ class Sending:
             if not await self._sleep(self.backoff * 2 ** (attempts - 1)):
                 return result
 
-    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> DeliveryResult:
+    async def _post(self, chat_id: int | str, text: str, markup: InlineKeyboardMarkup | None,
+                    attachment: Attachment | None):
+        """One message: text, or a file (an image as a photo, shown inline; anything else as
+        a document) with `text` as its caption."""
+        if attachment is None:
+            return await self._bot.send_message(chat_id=chat_id, text=text,
+                                                parse_mode=ParseMode.HTML, reply_markup=markup)
+        upload = InputFile(attachment.data, filename=attachment.filename)
+        send = self._bot.send_photo if attachment.is_image else self._bot.send_document
+        return await send(chat_id, upload, caption=text or None,
+                          parse_mode=ParseMode.HTML if text else None, reply_markup=markup)
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply, *,
+                   buttons_only: bool = False) -> DeliveryResult:
         """Replace the text and keyboard of a message this bot sent (the announcement's
-        progress message), once, classified. An edit cannot add messages: only the first
-        message's worth of `reply` fits."""
+        progress message, a list whose button was pressed), once, classified; with
+        `buttons_only`, the keyboard alone (the text is the same). An edit cannot add messages:
+        only the first message's worth of `reply` fits."""
         chunks = render(reply)
         if not chunks or not is_ascii_digits(message_id):
             return DeliveryResult(Outcome.PERMANENT, reason="nothing to edit")
@@ -224,9 +237,13 @@ class Sending:
             return DeliveryResult(Outcome.RETRY, left, "429 halt")
         text, markup = chunks[0]
         try:
-            await self._bot.edit_message_text(
-                text, chat_id=target(chat_id), message_id=int(message_id),
-                parse_mode=ParseMode.HTML, reply_markup=markup)
+            if buttons_only:
+                await self._bot.edit_message_reply_markup(
+                    chat_id=target(chat_id), message_id=int(message_id), reply_markup=markup)
+            else:
+                await self._bot.edit_message_text(
+                    text, chat_id=target(chat_id), message_id=int(message_id),
+                    parse_mode=ParseMode.HTML, reply_markup=markup)
         except TelegramError as exc:
             if isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower():
                 return DeliveryResult(Outcome.DELIVERED, message_id=message_id)  # shown already
