@@ -36,6 +36,7 @@ from .store.petition import PetitionStore, Signature, SignResult  # noqa: F401
 from .store.planning import DuePrompt, PlanningStore  # noqa: F401
 from .store.recipients import RecipientStore
 from .store.referrals import Credit, ReferralStore  # noqa: F401
+from .store.reports import ReportStore, RsvpRow  # noqa: F401
 from .store.retention import HeldAbout, RetentionStore  # noqa: F401
 
 # Every table is in exactly one of these three (tests/test_privacy_trust.py enumerates the
@@ -96,10 +97,11 @@ def owner_only(path: Path) -> None:
 
 
 class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, AnnouncementStore,
-              RetentionStore, RecipientStore, MilestoneStore, ReferralStore, AttendanceStore):
+              RetentionStore, RecipientStore, MilestoneStore, ReferralStore, AttendanceStore,
+              ReportStore):
     """The one connection and its write lock; the domain methods come from one mixin per
     concern in bot/store/ (petition.py, people.py, planning.py, outbox.py, announcements.py,
-    retention.py, recipients.py, milestones.py, referrals.py, attendance.py)."""
+    retention.py, recipients.py, milestones.py, referrals.py, attendance.py, reports.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
