@@ -1,4 +1,4 @@
-"""python -m bot [run|console|check|export|backup|link] --config PATH"""
+"""python -m bot [run|console|check|export|backup|link|chart] --config PATH"""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def parser() -> argparse.ArgumentParser:
                               "the closest configured language; /settings language overrides)")
     sub.add_parser("check", parents=[common], help="validate the config and summarise it")
     export = sub.add_parser("export", parents=[common], help="export data as CSV")
-    export.add_argument("what", choices=["signatures", "mailing-list"],
+    export.add_argument("what", choices=["signatures", "mailing-list", "rsvps"],
                         help="signatures: every signature, for the campaign's records; "
                              "mailing-list: only signers who asked for updates, for an email "
-                             "tool")
+                             "tool; rsvps: every RSVP with its attendance answer")
     export.add_argument("--out", required=True, type=Path, help="CSV file to write")
     backup = sub.add_parser("backup", parents=[common],
                             help="online backup of the database, safe while the bot runs")
@@ -48,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
                            f"signature made through it; {sources.RULE}")
     link.add_argument("--qr", metavar="FILE.png", type=Path,
                       help="also write a printable QR code of the link to this PNG file")
+    chart = sub.add_parser("chart", parents=[common],
+                           help="write the growth chart /stats sends to moderators (PNG)")
+    chart.add_argument("--out", required=True, type=Path, help="PNG file to write")
     return main
 
 
@@ -78,6 +81,8 @@ async def _export(config: Config, what: str, out: Path) -> int:
     async with await Storage.open(config.storage.path) as store:
         if what == "mailing-list":
             count, no_email = await ops.export_mailing_list(store, out, config)
+        elif what == "rsvps":
+            count = await ops.export_rsvps(store, out, config)
         else:
             count = await ops.export_signatures(store, out)
     if what == "mailing-list":
@@ -87,8 +92,24 @@ async def _export(config: Config, what: str, out: Path) -> int:
         if no_email:
             print(f"Left out {no_email} who asked for updates but gave no email.")
         return 0
+    if what == "rsvps":
+        rsvps = "1 RSVP" if count == 1 else f"{count} RSVPs"
+        print(f"Exported {rsvps} to {out}. It holds personal data: keep it safe.")
+        return 0
     signatures = "1 signature" if count == 1 else f"{count} signatures"
     print(f"Exported {signatures} to {out}. It holds personal data: keep it safe.")
+    return 0
+
+
+async def _chart(config: Config, out: Path) -> int:
+    if not Path(config.storage.path).exists():
+        print(f"No database at {config.storage.path}: nothing to chart.", file=sys.stderr)
+        return 1
+    async with await Storage.open(config.storage.path) as store:
+        await ops.write_chart(store, config, datetime.now(UTC), out)
+        total = await store.signature_total()
+    signatures = "1 signature" if total == 1 else f"{total} signatures"
+    print(f"Chart of {signatures} written to {out}.")
     return 0
 
 
@@ -118,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if command == "export":
             return asyncio.run(_export(config, args.what, args.out))
+        if command == "chart":
+            return asyncio.run(_chart(config, args.out))
         if command == "link":
             return _link(config, args.source, args.qr)
         if command == "backup":

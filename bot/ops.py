@@ -1,4 +1,5 @@
-"""Operator commands: export, backup, QR codes and the config summary of `python -m bot check`."""
+"""Operator commands: export, backup, QR codes, the growth chart and the config summary of
+`python -m bot check`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import AsyncIterator
 
 import segno
 
+from . import chart
 from .config import Config
+from .i18n import translator
 from .storage import Storage
 from .timefmt import day, duration, moment
 
@@ -19,6 +22,8 @@ EXPORT_COLUMNS = ("number", "name", "email", "postcode", "consent_choice", "cons
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+RSVP_COLUMNS = ("event_id", "event_title", "platform", "user_id", "display_name", "created_at",
+                "attended")
 MAILING_LIST_COLUMNS = ("name", "email", "postcode", "signed_at", "consent_version",
                         "consent_version_date")
 OWNER_ONLY = 0o600
@@ -91,6 +96,43 @@ async def export_mailing_list(store: Storage, out: Path, config: Config) -> tupl
 
     written = await _write_csv(out, MAILING_LIST_COLUMNS, rows())
     return written, no_email
+
+
+async def export_rsvps(store: Storage, out: Path, config: Config) -> int:
+    """Write every RSVP to `out`, one row each: the event (its title in the default language;
+    blank for an event no longer in the config), who, when, and their attendance answer. An RSVP
+    stores no name, and must not start to: the display name is the one its holder gave when
+    signing the petition, blank if they have not signed. Returns the count."""
+    titles = {e.id: str(e.title) for e in config.events}
+    answers = {True: "yes", False: "no", None: ""}
+
+    async def rows() -> AsyncIterator[tuple]:
+        async for r in store.iter_rsvps():
+            yield (r.event_id, _cell(titles.get(r.event_id, "")), r.platform, _cell(r.user_id),
+                   _cell(r.signed_name), r.created_at.isoformat(), answers[r.attended])
+
+    return await _write_csv(out, RSVP_COLUMNS, rows())
+
+
+async def write_chart(store: Storage, config: Config, now: datetime, out: Path) -> None:
+    """The growth chart /stats sends, in the campaign's default language, to `out`."""
+    png = await chart.growth_png(store, config, now, translator(config.languages[0]))
+    write_owner_only(out, png)
+
+
+def write_owner_only(out: Path, data: bytes) -> None:
+    """`data` to `out`, owner-only like every file the operator commands write, renamed into
+    place so a failure leaves no half file."""
+    partial = out.with_name(out.name + ".partial")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
+        os.fchmod(fd, OWNER_ONLY)
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def write_qr(link: str, out: Path) -> None:

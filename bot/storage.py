@@ -37,6 +37,7 @@ from .store.petition import PetitionStore, Signature, SignResult  # noqa: F401
 from .store.planning import DuePrompt, PlanningStore  # noqa: F401
 from .store.recipients import RecipientStore
 from .store.referrals import Credit, ReferralStore  # noqa: F401
+from .store.reports import ReportStore, RsvpRow  # noqa: F401
 from .store.retention import HeldAbout, RetentionStore  # noqa: F401
 from .store.welcomes import WelcomeStore
 
@@ -101,11 +102,11 @@ def owner_only(path: Path) -> None:
 
 class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, AnnouncementStore,
               RetentionStore, RecipientStore, MilestoneStore, ReferralStore, AttendanceStore,
-              WelcomeStore, PanelStore):
+              WelcomeStore, PanelStore, ReportStore):
     """The one connection and its write lock; the domain methods come from one mixin per
     concern in bot/store/ (petition.py, people.py, planning.py, outbox.py, announcements.py,
     retention.py, recipients.py, milestones.py, referrals.py, attendance.py, welcomes.py,
-    panels.py)."""
+    panels.py, reports.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db

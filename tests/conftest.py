@@ -16,7 +16,7 @@ import discord.client
 import httpx._transports.default as httpx_transports
 import pytest
 
-from bot import forms
+from bot import chart, forms
 from bot.adapters.discord import adapter as discord_adapter
 from bot.app import open_bot
 from bot.config import Config, Moderators, Storage, load
@@ -57,6 +57,25 @@ def check_buttons(bot: Dispatcher, replies: list[Reply]) -> None:
                     assert payload and payload[0] in bot.forms, f"no such form: {button}"
                 else:
                     assert action in bot.actions, f"no handler for button {button}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_chart: draw the real growth chart (quick_chart)")
+
+
+# A 1x1 white PNG: what /stats attaches in tests that are about its text.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478"
+    "9c63f8ffff3f0005fe02fe0def46b80000000049454e44ae426082")
+
+
+@pytest.fixture(autouse=True)
+def quick_chart(request, monkeypatch):
+    """Drawing the growth chart costs 0.2 s of CPU (0.8 s the first time: matplotlib's
+    import), and some 40 tests send /stats for its text: unless a test is marked `real_chart`
+    (tests/test_chart.py), a 1-pixel PNG stands in for the drawing."""
+    if request.node.get_closest_marker("real_chart") is None:
+        monkeypatch.setattr(chart, "render", lambda data: TINY_PNG)
 
 
 @pytest.fixture(autouse=True)
