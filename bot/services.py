@@ -1,5 +1,6 @@
 """The background work of a running bot: the scheduler, one outbox worker per connected
-platform, the announcement runner, housekeeping and the campaign panels. Started once after the front ends, stopped first."""
+platform, the announcement runner, housekeeping and the campaign panels. Started once after
+the front ends, stopped first."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ async def test_progress_shows_signature_events_actions_streak_and_todays_action(
     text = await chat.send("/progress")
     assert "You signed the petition as #1 on Tue 1 Jun 2027." in text
     assert "You RSVPed to 2 events." in text
-    assert "Kick-off call: why we have our eyes on Amazon (Mon 7 Jun 2027): you were there ✓" in text
+    assert ("Kick-off call: why we have our eyes on Amazon (Mon 7 Jun 2027): you were there ✓"
+            in text)
     assert "(Tue 8 Jun 2027): you're going" in text
     assert "You've marked 2 daily actions done." in text
     assert "Current streak: 0 days in a row. Best streak: 2 days." in text

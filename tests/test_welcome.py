@@ -161,14 +161,15 @@ async def test_forget_erases_the_welcomed_mark_and_mydata_shows_it(make_chat, co
     assert rows(config, "SELECT * FROM user_settings") == []
 
 
-# The console ---------------------------------------------------------------------------------------
+# The console -------------------------------------------------------------------------------------
 
 async def test_the_console_opens_with_the_welcome_and_numbered_choices(config):
     out = io.StringIO()
     await app.console(config, io.StringIO("4\n2\n"), out)
     shown_text = out.getvalue()
     assert shown_text.startswith(f"#EyesOnAmazon\n{ASK}")
-    assert "[1] Sign the petition" in shown_text and "[2] RSVP for the Week of Action" in shown_text
+    assert "[1] Sign the petition" in shown_text
+    assert "[2] RSVP for the Week of Action" in shown_text
     assert "[4] Donate: https://mediajustice.org/donate/" in shown_text
     assert "\n\nhttps://mediajustice.org/donate/\n" in shown_text  # 4 pressed: the link
     assert "Week of Action\n\nKick-off call" in shown_text  # then 2: the event list

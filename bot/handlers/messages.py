@@ -33,7 +33,8 @@ from .prompts import chat_paused_reply, closing_reply, prompt_reply
 from .referral import notice_reply
 
 __all__ = [
-    "RENDER", "announcement_reply", "attendance_spec", "chat_paused_reply", "chat_paused_spec", "closing_reply",
+    "RENDER", "announcement_reply", "attendance_spec", "chat_paused_reply", "chat_paused_spec",
+    "closing_reply",
     "closing_spec", "expiry", "milestone_specs", "prompt_reply", "prompt_spec", "reminder_reply",
     "reminder_spec", "render", "report_lines",
 ]

@@ -5,7 +5,16 @@ reads like a conversation: `await chat.send("/sign")`, `await chat.press("Sign")
 
 from __future__ import annotations
 
-from bot.core import Attachment, Button, ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
+from bot.core import (
+    Attachment,
+    Button,
+    ChatRef,
+    Incoming,
+    Reply,
+    UserRef,
+    button_incoming,
+    parse_command,
+)
 from bot.dispatch import Dispatcher
 
 
