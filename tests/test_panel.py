@@ -88,9 +88,17 @@ async def test_a_second_panel_replaces_the_first_and_remove_takes_it_down(bot, m
     await mod.send("/panel")
     assert len(sender.sent) == 2
     assert (await bot.store.panel_of("discord", GROUP)).message_id == "2"
+    assert sender.deleted == [(GROUP, "1")]  # the replaced panel
     assert await mod.send("/panel remove") == "The campaign panel is removed."
+    assert sender.deleted[-1] == (GROUP, "2")
     assert await bot.store.all_panels() == []
     assert await mod.send("/panel remove") == "There is no campaign panel here."
+    # Where the platform will not delete it, the moderator is told to.
+    await mod.send("/panel")
+    sender.can_delete = False
+    said = await mod.send("/panel remove")
+    assert said.startswith("The campaign panel is removed: it no longer changes. I couldn't")
+    assert await bot.store.all_panels() == []
 
 
 async def test_a_channel_panel_is_set_up_from_a_private_chat(bot, moderator, telegram):
