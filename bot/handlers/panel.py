@@ -10,7 +10,7 @@ from ..core import ChatRef, FormRequest, Reply
 from ..i18n import N_
 from ..routing import STALE, Context, Router
 from .events import event_list
-from .panel_view import ACTION, fingerprint, render
+from .panel_view import ACTION, render, shown_on
 from .petition import already_signed
 from .prompts import subscribe
 
@@ -89,8 +89,8 @@ async def panel(ctx: Context):
     result = await sender.deliver(where.id, reply) if sender is not None else None
     if result is None or not result.ok or not result.message_id:
         return Reply.of(ctx.t(CANT_POST), private=True)
-    old = await ctx.store.save_panel(platform, where.id, result.message_id, fingerprint(reply),
-                                     ctx.now)
+    old = await ctx.store.save_panel(platform, where.id, result.message_id,
+                                     shown_on(ctx.bot, platform, reply), ctx.now)
     if old is not None and old.message_id != result.message_id:
         await _delete(ctx, where.id, old.message_id)  # one panel per chat: the new one
     if ref:
