@@ -47,6 +47,9 @@ class Capabilities:
     ephemeral: bool = False  # can answer one person privately inside a group
     modals: bool = False  # can show a form as a modal (else a form is a conversation)
     attachments: bool = False  # people can send files and photos
+    # Shows a Moment itself (Discord's <t:…>, in each viewer's zone and ticking by itself):
+    # its fallback text is never seen, so a change in it alone is no reason to edit a message.
+    moments: bool = False
     # Whether the person behind an Incoming is a campaign moderator, by [moderators] in the
     # config; asked on every call (Dispatcher.is_moderator), never remembered.
     moderator: Callable[[Incoming, Moderators], bool] = nobody

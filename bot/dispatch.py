@@ -29,6 +29,7 @@ from .routing import (
     FormSpec,
     Handler,
     Router,
+    Waker,
     as_list,
 )
 from .sender import Sender
@@ -53,6 +54,8 @@ class Dispatcher:
     # What /announce's Confirm wakes: the announcement runner, once the services started it
     # (bot/services.py); None before that, and in the console, which runs no services.
     announcer: Announcer | None
+    # What a changed signature count wakes: the panel service, once the services started it.
+    panels: Waker | None
 
     def __init__(
         self,
@@ -76,6 +79,7 @@ class Dispatcher:
         self.deep_links: dict[str, Callable[[str], str]] = {}
         self.senders = {}
         self.announcer = None
+        self.panels = None
         # Called as hook(platform, user_id) after /forget erased a person's rows: whatever an
         # adapter keeps about people outside the database (say, what they typed into a form
         # it refills) registers here and forgets it too.

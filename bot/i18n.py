@@ -212,9 +212,12 @@ class Translator:
             return f"{self.day(a.date())}, {a:%H:%M}–{b:%H:%M} {b.tzname()}"
         return f"{self.moment(start, zone)} – {self.moment(end, zone)}"
 
-    def duration(self, delta: timedelta) -> str:
-        """"12 days and 3 hours" / "12 días y 3 horas", rounded down to the hour."""
+    def duration(self, delta: timedelta, *, whole_days: bool = False) -> str:
+        """"12 days and 3 hours" / "12 días y 3 horas", rounded down to the hour; with
+        `whole_days`, "12 days" while a day or more is left (a text that changes daily)."""
         days, hours = divmod(int(delta.total_seconds() // 3600), 24)
+        if whole_days and days:
+            return format_unit(days, "duration-day", length="long", locale=self.locale)
         parts = [format_unit(days, "duration-day", length="long", locale=self.locale)
                  ] if days else []
         if hours or days:

@@ -7,8 +7,10 @@ platform's OutboxWorker), so a burst of panels never pushes deliveries past a pl
 A panel whose message was deleted, or whose chat the bot was removed from, is forgotten: never
 edited again (each refused request counts against the bot on Discord).
 
-The check runs once a minute on the bot's clock, and at once when woken (`wake`): a test with a
-FrozenClock calls `check` itself."""
+The check runs once a minute, and at once when woken (`wake`: a signature or a withdrawal,
+Context.signatures_changed), so a new count shows within seconds; a panel edited less than a
+minute before waits for exactly the rest of its minute (`due`), not for the next poll. A test
+with a FrozenClock calls `check` itself, or wakes a running service."""
 
 from __future__ import annotations
 
@@ -37,6 +39,9 @@ class PanelService:
                  poll: float = POLL) -> None:
         self.bot, self.workers, self.poll = bot, workers or {}, poll
         self._wake = asyncio.Event()
+        # Seconds (on the bot's clock) until the first panel that changed too soon after its
+        # last edit may be edited; None: none is waiting. Set by each check.
+        self.due: float | None = None
 
     def wake(self) -> None:
         """Something a panel shows changed (a signature): check now, not at the next poll."""
@@ -48,18 +53,23 @@ class PanelService:
         now = self.bot.clock.now()
         done = {"edited": 0, "dropped": 0, "waiting": 0}
         rendered: dict[str, tuple] = {}  # one render per platform: every chat's is the same
+        self.due = None
         for panel in await self.bot.store.all_panels():
             sender = self.bot.senders.get(panel.platform)
             if sender is None:
                 continue  # that platform is not connected in this process
             if panel.platform not in rendered:
                 reply = await render_panel(self.bot, self.bot.store, now, panel.platform)
-                rendered[panel.platform] = (reply, panel_fingerprint(reply))
+                rendered[panel.platform] = (reply, panel_fingerprint(self.bot, panel.platform,
+                                                                      reply))
             reply, shown = rendered[panel.platform]
             if shown == panel.shown:
                 continue
-            if now - (panel.edited_at or panel.created_at) < EVERY:
+            since = now - (panel.edited_at or panel.created_at)
+            if since < EVERY:
                 done["waiting"] += 1
+                left = (EVERY - since).total_seconds()
+                self.due = left if self.due is None else min(self.due, left)
                 continue
             await self._wait_turn(panel)
             result = await sender.edit(panel.chat_id, panel.message_id, reply)
@@ -98,7 +108,9 @@ class PanelService:
                 log.exception("panels: check failed: %s", type(exc).__name__)
             waker = asyncio.create_task(self._wake.wait())
             stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({waker, stopper}, timeout=self.poll,
+            # A panel waiting out its minute is checked when that minute ends.
+            wait = self.poll if self.due is None else min(self.poll, self.due)
+            await asyncio.wait({waker, stopper}, timeout=wait,
                                return_when=asyncio.FIRST_COMPLETED)
             waker.cancel()
             stopper.cancel()

@@ -39,6 +39,13 @@ class Announcer(Protocol):
     def wake(self) -> None: ...
 
 
+class Waker(Protocol):
+    """A background service a handler can wake (bot.panels.PanelService: the live count
+    changed, so the campaign panels are checked now rather than at the next minute)."""
+
+    def wake(self) -> None: ...
+
+
 class DispatcherView(Protocol):
     """The dispatcher as handlers and forms see it (bot.dispatch.Dispatcher implements it)."""
 
@@ -47,6 +54,9 @@ class DispatcherView(Protocol):
     # platform -> the adapter that can send there; see Dispatcher.senders.
     senders: dict[str, Sender]
     announcer: Announcer | None
+    # What a signature added or withdrawn wakes: the campaign panels (see Context.
+    # signatures_changed); None where no services run (the console, most tests).
+    panels: Waker | None
     # platform -> what it can do and how it counts (bot/capabilities.py): a handler asks
     # these, never names a platform.
     capabilities: dict[str, Capabilities]
@@ -100,6 +110,12 @@ class Context:
     @property
     def explain(self):
         return self.tr.explain  # a ValueError's reason, translated when it is a Problem
+
+    def signatures_changed(self) -> None:
+        """The signature count changed (signed, withdrawn, erased): the campaign panels show
+        it, so they are checked now (each still edited at most once a minute)."""
+        if self.bot.panels is not None:
+            self.bot.panels.wake()
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class DeliveryServices:
         self.housekeeping = Housekeeping(bot)  # retention: at start-up, then daily
         # Campaign panels, edited through the workers' pace (bot/panels.py).
         self.panels = PanelService(bot, self.workers)
+        bot.panels = self.panels  # a signature or a withdrawal wakes it
         self.tasks: list[asyncio.Task] = []
 
     def _wake_workers(self) -> None:

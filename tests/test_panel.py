@@ -3,6 +3,7 @@ and the service that keeps each panel current (frozen clock, fake senders, no sl
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.core import Moment
@@ -11,7 +12,9 @@ from bot.panels import PanelService
 from bot.sender import MESSAGE_GONE, ChatAccess, DeliveryResult, Outcome
 from bot.storage import NOT_PERSONAL, PERSONAL_TABLES
 from tests.conftest import MODERATOR_DISCORD_ID
+from tests.support.conversations import sign_up
 from tests.support.senders import FakeSender
+from tests.support.waiting import wait_until
 
 
 async def test_one_panel_per_chat_is_stored_and_replaced(bot, clock):
@@ -47,7 +50,7 @@ async def test_panel_in_a_telegram_group_shows_the_campaign_and_links(bot, make_
     assert chat_id == GROUP
     assert text.startswith("#EyesOnAmazon\nAmazon: stop selling surveillance")
     assert "0 people have signed. Next milestone: 100." in text
-    assert "Countdown to Moratorium anniversary: in 9 days and 3 hours" in text
+    assert "Countdown to Moratorium anniversary: in 9 days\n" in text  # whole days
     assert "Next event: Kick-off call: why we have our eyes on Amazon, Mon 7 Jun" in text
     panel = await bot.store.panel_of("telegram", GROUP)
     assert panel.message_id == "1"
@@ -88,9 +91,17 @@ async def test_a_second_panel_replaces_the_first_and_remove_takes_it_down(bot, m
     await mod.send("/panel")
     assert len(sender.sent) == 2
     assert (await bot.store.panel_of("discord", GROUP)).message_id == "2"
+    assert sender.deleted == [(GROUP, "1")]  # the replaced panel
     assert await mod.send("/panel remove") == "The campaign panel is removed."
+    assert sender.deleted[-1] == (GROUP, "2")
     assert await bot.store.all_panels() == []
     assert await mod.send("/panel remove") == "There is no campaign panel here."
+    # Where the platform will not delete it, the moderator is told to.
+    await mod.send("/panel")
+    sender.can_delete = False
+    said = await mod.send("/panel remove")
+    assert said.startswith("The campaign panel is removed: it no longer changes. I couldn't")
+    assert await bot.store.all_panels() == []
 
 
 async def test_a_channel_panel_is_set_up_from_a_private_chat(bot, moderator, telegram):
@@ -175,3 +186,55 @@ async def test_a_chat_that_removed_the_bot_drops_its_panel(bot, clock, make_chat
 
 async def _gone():
     return DeliveryResult(Outcome.GONE, reason="403")
+
+
+async def test_a_signature_wakes_the_running_service_for_a_prompt_edit(bot, clock, make_chat,
+                                                                         chat, telegram):
+    bot.deep_links["telegram"] = LINK.format
+    await in_group(make_chat).send("/panel")
+    service = PanelService(bot, poll=3600)  # no minute check will come during this test
+    bot.panels, stop = service, asyncio.Event()
+    running = asyncio.create_task(service.run(stop))
+    try:
+        clock.advance(minutes=2)  # past the panel's minute: the next change can show at once
+        await sign_up(chat)
+        await wait_until(lambda: telegram.edits, timeout=3, what="the panel's edit")
+        assert "1 person has signed." in telegram.edits[-1][2]
+        # A withdrawal within the minute after that edit waits out exactly the rest of it.
+        clock.advance(seconds=20)
+        await chat.send("/unsign")
+        await chat.press("Yes, withdraw it")
+        await wait_until(lambda: service.due == 40.0, timeout=3, what="the panel waiting")
+        assert len(telegram.edits) == 1
+    finally:
+        stop.set()
+        await running
+
+
+async def test_a_group_that_became_a_supergroup_keeps_its_panel(bot, clock, make_chat, telegram):
+    bot.deep_links["telegram"] = LINK.format
+    await in_group(make_chat).send("/panel")
+    assert await bot.store.move_chat("telegram", GROUP, "-1009999")
+    [panel] = await bot.store.all_panels()
+    assert (panel.chat_id, panel.message_id) == ("-1009999", "1")
+    await sign(bot, clock, 1)
+    clock.advance(minutes=1)
+    assert (await PanelService(bot).check())["edited"] == 1
+    assert telegram.edits[-1][:2] == ("-1009999", "1")
+
+
+async def test_an_hour_passing_edits_no_discord_panel_and_telegram_ones_daily(
+        bot, clock, make_chat, telegram):
+    bot.deep_links["telegram"] = LINK.format
+    bot.senders["discord"] = discord = FakeSender("discord")
+    await in_group(make_chat, user_id=MODERATOR_DISCORD_ID, platform="discord").send("/panel")
+    await in_group(make_chat).send("/panel")
+    service = PanelService(bot)
+    clock.advance(hours=1)  # Discord's <t:…:R> ticks by itself; Telegram shows "in 9 days"
+    assert (await service.check())["edited"] == 0
+    clock.advance(hours=3)  # 8 days and 23 hours left: the Telegram panel says so
+    assert (await service.check())["edited"] == 1
+    assert discord.edits == [] and "in 8 days\n" in telegram.edits[-1][2]
+    clock.current = bot.config.campaign.deadline - timedelta(hours=5, minutes=30)
+    await service.check()
+    assert "in 5 hours\n" in telegram.edits[-1][2]  # the last day: hours

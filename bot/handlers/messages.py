@@ -27,7 +27,7 @@ from .announce_report import report_lines
 from .attendance import attendance_reply
 from .events import reminder_reply
 from .milestones import milestone_reply
-from .panel_view import fingerprint as panel_fingerprint  # noqa: F401  (bot/panels.py)
+from .panel_view import shown_on as panel_fingerprint  # noqa: F401  (bot/panels.py)
 from .panel_view import render as render_panel  # noqa: F401
 from .prompts import chat_paused_reply, closing_reply, prompt_reply
 from .referral import notice_reply

@@ -10,7 +10,7 @@ from ..core import ChatRef, FormRequest, Reply
 from ..i18n import N_
 from ..routing import STALE, Context, Router
 from .events import event_list
-from .panel_view import ACTION, fingerprint, render
+from .panel_view import ACTION, render, shown_on
 from .petition import already_signed
 from .prompts import subscribe
 
@@ -20,6 +20,8 @@ POSTED = N_("The campaign panel is up. It keeps itself current; /panel remove ta
 POSTED_IN = N_("The campaign panel is up in {chat}. It keeps itself current; "
                "/panel remove {chat} takes it down.")
 REMOVED = N_("The campaign panel is removed.")
+REMOVED_KEPT = N_("The campaign panel is removed: it no longer changes. I couldn't delete its "
+                  "message, so please delete it yourself.")
 NO_PANEL = N_("There is no campaign panel here.")
 WHERE = N_("Send /panel in the channel or group the panel is for. For a channel, send "
            "/panel @channelname (or /panel -100… with its id) here.")
@@ -59,10 +61,11 @@ async def _where(ctx: Context, ref: str) -> ChatRef | Reply:
     return ChatRef(platform, access.chat_id, is_direct=False)
 
 
-async def _delete(ctx: Context, chat_id: str, message_id: str) -> None:
+async def _delete(ctx: Context, chat_id: str, message_id: str) -> bool:
+    """Delete a panel's message (sender.Deleter); False where it could not be deleted: it just
+    stops changing."""
     delete = getattr(ctx.bot.senders.get(ctx.user.platform), "delete", None)
-    if delete is not None:
-        await delete(chat_id, message_id)  # where it cannot, the message just stops changing
+    return delete is not None and await delete(chat_id, message_id)
 
 
 @router.command("panel", moderator=True, in_chat=True)
@@ -79,15 +82,15 @@ async def panel(ctx: Context):
         dropped = await ctx.store.drop_panel(platform, where.id)
         if dropped is None:
             return Reply.of(ctx.t(NO_PANEL), private=True)
-        await _delete(ctx, where.id, dropped.message_id)
-        return Reply.of(ctx.t(REMOVED), private=True)
+        gone = await _delete(ctx, where.id, dropped.message_id)
+        return Reply.of(ctx.t(REMOVED if gone else REMOVED_KEPT), private=True)
     sender = ctx.bot.senders.get(platform)
     reply = await render(ctx.bot, ctx.store, ctx.now, platform)
     result = await sender.deliver(where.id, reply) if sender is not None else None
     if result is None or not result.ok or not result.message_id:
         return Reply.of(ctx.t(CANT_POST), private=True)
-    old = await ctx.store.save_panel(platform, where.id, result.message_id, fingerprint(reply),
-                                     ctx.now)
+    old = await ctx.store.save_panel(platform, where.id, result.message_id,
+                                     shown_on(ctx.bot, platform, reply), ctx.now)
     if old is not None and old.message_id != result.message_id:
         await _delete(ctx, where.id, old.message_id)  # one panel per chat: the new one
     if ref:

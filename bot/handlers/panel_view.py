@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from ..config import Config
@@ -58,7 +59,9 @@ def panel_reply(config: Config, now: datetime, total: int, tr: Translator,
     if closed:  # the closing message, and nothing left to sign
         parts += ["\n\n", tr.text(config.prompts.closing_message)]
         return Reply.of(*parts, buttons=[[donate]])
-    left = tr.t(IN, left=tr.duration(campaign.deadline - now))
+    # Whole days while a day is left: where the platform shows this text, not a live
+    # countdown, the panel then changes once a day for it (hourly in the last day).
+    left = tr.t(IN, left=tr.duration(campaign.deadline - now, whole_days=True))
     parts += ["\n", *tr.spans(COUNTDOWN, deadline=tr.text(campaign.deadline_label),
                               when=Moment(campaign.deadline, left, style="relative"))]
     upcoming = sorted((e for e in config.events if e.ends_at > now), key=lambda e: e.starts_at)
@@ -76,10 +79,21 @@ def panel_reply(config: Config, now: datetime, total: int, tr: Translator,
     return Reply.of(*parts, buttons=[buttons[:2], [buttons[2], donate]])
 
 
-def fingerprint(reply: Reply) -> str:
-    """What decides whether a panel needs an edit: a hash of its content."""
+def fingerprint(reply: Reply, moments: bool = False) -> str:
+    """What decides whether a panel needs an edit: a hash of what the platform shows of it.
+    `moments`: the platform shows a Moment itself (Capabilities.moments), so its fallback
+    text, never seen there, is left out: an hour passing alone edits nothing."""
+    if moments:
+        reply = replace(reply, body=tuple(
+            replace(s, fallback="") if isinstance(s, Moment) else s for s in reply.body))
     data = json.dumps(reply_to_dict(reply), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+def shown_on(bot: DispatcherView, platform: str, reply: Reply) -> str:
+    """The fingerprint of `reply` as `platform` shows it (stored with each panel)."""
+    known = bot.capabilities.get(platform)
+    return fingerprint(reply, moments=known is not None and known.moments)
 
 
 async def render(bot: DispatcherView, store: Storage, now: datetime, platform: str) -> Reply:

@@ -116,6 +116,7 @@ async def signed(ctx: Context, values: dict):
     )
     if not result.created:
         return await already_signed(ctx)
+    ctx.signatures_changed()
     await credit(ctx)  # the referrer, if they came through one: once ever per signer
     signature = result.signature
     if signature.name:
@@ -154,5 +155,6 @@ async def unsign_pressed(ctx: Context):
         return Reply.of(ctx.t(STALE), private=True)
     if not await ctx.store.withdraw(ctx.user.platform, ctx.user.id, ctx.now):
         return Reply.of(ctx.t(NOT_SIGNED), private=True)
+    ctx.signatures_changed()
     total = await ctx.store.signature_total()
     return Reply.of(ctx.n(*WITHDRAWN, total), private=True)

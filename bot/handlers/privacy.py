@@ -210,6 +210,8 @@ async def forget_pressed(ctx: Context):
     if payload != ("yes",):
         return Reply.of(ctx.t(STALE), private=True)
     erased = await ctx.bot.forget(ctx.user.platform, ctx.user.id)
+    if erased.get("signatures"):
+        ctx.signatures_changed()
     what = [ctx.n(*pair, n) for table, pair in WHAT.items() if (n := erased.get(table, 0))]
     if not what:
         return Reply.of(ctx.t(ERASED_NOTHING), private=True)

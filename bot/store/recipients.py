@@ -63,8 +63,9 @@ class RecipientStore:
 
     async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
         """The platform gave a chat a new id (a Telegram group upgraded to a supergroup): its
-        subscription and the messages still waiting for it follow it, instead of failing at
-        the old id. A subscription the new id already has wins. True if anything moved."""
+        subscription, its campaign panel and the messages still waiting for it follow it,
+        instead of failing at the old id. What the new id already has wins. True if anything
+        moved."""
         async with self.transaction() as db:
             moved = await db.execute(
                 "UPDATE OR IGNORE chat_subscriptions SET chat_id = ?"
@@ -73,12 +74,18 @@ class RecipientStore:
             )
             await db.execute("DELETE FROM chat_subscriptions WHERE platform = ? AND chat_id = ?",
                              (platform, old_chat_id))
+            panel = await db.execute(
+                "UPDATE OR IGNORE panels SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, platform, old_chat_id),
+            )
+            await db.execute("DELETE FROM panels WHERE platform = ? AND chat_id = ?",
+                             (platform, old_chat_id))
             queued = await db.execute(
                 "UPDATE outbox SET chat_id = ? WHERE platform = ? AND chat_id = ?"
                 " AND state IN ('pending', 'sending')",
                 (new_chat_id, platform, old_chat_id),
             )
-            return moved.rowcount + queued.rowcount > 0
+            return moved.rowcount + panel.rowcount + queued.rowcount > 0
 
     async def recipient_language(self, platform: str, user_id: str) -> str | None:
         """The language to write to one person in, when nothing they sent says so: their

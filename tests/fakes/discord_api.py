@@ -684,6 +684,14 @@ class FakeDiscord:
             return self._open_dm(body)
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
             return self._channel_message(m.group(1), body)
+        if method == "DELETE" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
+            if m.group(1) in self.denied:
+                return error(403, self.denied[m.group(1)], DENIED[self.denied[m.group(1)]])
+            message = self.messages.get(m.group(2))
+            if message is None or message["channel_id"] != m.group(1):
+                return error(404, 10008, "Unknown Message")
+            del self.messages[m.group(2)]
+            return json_response(204)
         if method == "PATCH" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
             if m.group(1) in self.denied:
                 return error(403, self.denied[m.group(1)], DENIED[self.denied[m.group(1)]])

@@ -9,7 +9,10 @@ query or one more than 15 s after the press, an unknown chat, a blocked user, a 
 concurrent getUpdates (409), more messages to one chat than Telegram takes (a private chat: 1 a
 second after a burst of PRIVATE_BURST; a group: 20 a minute; 429 with parameters.retry_after),
 and any send to a group that became a supergroup (400 with parameters.migrate_to_chat_id).
-getChatMember answers the status a test set (`set_member`). It can be told to answer the next
+getChatMember answers the status a test set (`set_member`; in a channel, an administrator's
+rights too). getChat finds a chat by id or by a channel's @name (`add_channel`); sending to a
+channel needs the bot to be an admin there allowed to post; deleteMessage refuses a message
+that is not there ("message to delete not found"). It can be told to answer the next
 N calls of a method with 429 (parameters.retry_after), 5xx, 403, or to hang.
 
 Every refusal other than those asked for (`fail_next`, `rate_limit`) is recorded in
@@ -378,6 +381,8 @@ class FakeBot:
     chats: dict[int, dict] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     admins: dict[int, dict[int, str]] = field(default_factory=dict)
+    # (chat id, user id) -> an administrator's rights in a channel (can_post_messages...)
+    rights: dict[tuple[int, int], dict[str, bool]] = field(default_factory=dict)
     commands: dict[str, list] = field(default_factory=dict)
     # setMyDescription / setMyShortDescription: language code ("" for none) -> text.
     descriptions: dict[str, str] = field(default_factory=dict)
@@ -529,6 +534,17 @@ class FakeBot:
         if status not in MEMBER_STATUSES:
             raise ValueError(f"Telegram has no chat member status {status!r}")
         self.admins.setdefault(chat_id, {})[user_id] = status
+
+    def add_channel(self, chat_id: int, username: str, title: str = "Campaign channel", *,
+                    bot_status: str = "administrator", post: bool = True,
+                    edit: bool = True) -> None:
+        """A channel with a public @username, the bot in it with `bot_status` and, as an
+        administrator, the rights to post and to edit messages as given."""
+        self.chats[chat_id] = {"id": chat_id, "type": "channel", "title": title,
+                               "username": username}
+        self.set_member(chat_id, self.id, bot_status)
+        self.rights[(chat_id, self.id)] = {"can_post_messages": post,
+                                           "can_edit_messages": edit}
 
     def migrate(self, old_id: int, new_id: int) -> None:
         """The group `old_id` becomes the supergroup `new_id`: from now on every call to the
@@ -846,6 +862,12 @@ class FakeTelegram:
         return ApiError(failure.status, failure.description or "Internal Server Error")
 
     def _chat(self, bot: FakeBot, raw: Any) -> int:
+        if isinstance(raw, str) and raw.startswith("@"):  # a public chat's username
+            found = [c for c, chat in bot.chats.items()
+                     if chat.get("username", "").lower() == raw[1:].lower()]
+            if not found:
+                raise bad("chat not found")
+            raw = found[0]
         chat_id = int(raw)
         if chat_id in bot.migrated:
             raise ApiError(400, UPGRADED, {"migrate_to_chat_id": bot.migrated[chat_id]})
@@ -860,6 +882,12 @@ class FakeTelegram:
     def _send_to(self, bot: FakeBot, raw: Any) -> int:
         """The chat a message goes to, within Telegram's per-chat limits."""
         chat_id = self._chat(bot, raw)
+        if bot.chats[chat_id].get("type") == "channel":
+            status = bot.admins.get(chat_id, {}).get(bot.id, "left")
+            if status not in ("administrator", "creator"):
+                raise ApiError(403, "Forbidden: bot is not a member of the channel chat")
+            if not bot.rights.get((chat_id, bot.id), {}).get("can_post_messages"):
+                raise bad("need administrator rights in the channel chat")
         retry_after = bot.take_chat_turn(chat_id)
         if retry_after is not None:
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
@@ -1014,8 +1042,24 @@ class FakeTelegram:
             where.pop(code, None)
         return True
 
+    async def _m_getChat(self, bot: FakeBot, params: dict) -> dict:
+        chat = bot.chats[self._chat(bot, params.get("chat_id"))]
+        return chat | {"accent_color_id": 0, "max_reaction_count": 11,
+                       "accepted_gift_types": {"unlimited_gifts": False,
+                                               "limited_gifts": False,
+                                               "unique_gifts": False,
+                                               "premium_subscription": False,
+                                               "gifts_from_channels": False}}
+
+    async def _m_deleteMessage(self, bot: FakeBot, params: dict) -> bool:
+        chat_id = self._chat(bot, params.get("chat_id"))
+        if bot.messages.pop((chat_id, int(params.get("message_id") or 0)), None) is None:
+            raise bad("message to delete not found")
+        return True
+
     async def _m_getChatMember(self, bot: FakeBot, params: dict) -> dict:
-        chat_id = int(params["chat_id"])
+        raw = params["chat_id"]
+        chat_id = self._chat(bot, raw) if str(raw).startswith("@") else int(raw)
         if chat_id in bot.migrated:
             self._chat(bot, chat_id)
         if chat_id not in bot.chats:
@@ -1041,6 +1085,9 @@ class FakeTelegram:
                 "can_manage_video_chats", "can_restrict_members", "can_promote_members",
                 "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
                 "can_delete_stories")}
+            if bot.chats[chat_id].get("type") == "channel":  # only a channel's admins have these
+                member |= bot.rights.get((chat_id, user_id), {
+                    "can_post_messages": True, "can_edit_messages": True})
         return member
 
     async def _m_sendDocument(self, bot: FakeBot, params: dict) -> dict:

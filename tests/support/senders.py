@@ -48,6 +48,8 @@ class FakeSender:
         self.sent: list[tuple[str, str]] = []
         self.stamps: list[float] = []
         self.edits: list[tuple[str, str, str]] = []
+        self.deleted: list[tuple[str, str]] = []  # (chat id, message id) of delete() calls
+        self.can_delete = True  # what delete() answers
         self.timeline: list[tuple[str, str]] = []
         self.hooks: dict[int, Callable[[], Awaitable[object]]] = {}
         self.deliveries = 0
@@ -90,6 +92,10 @@ class FakeSender:
         self.edits.append((chat_id, message_id, text))
         self.timeline.append((chat_id, text))
         return DeliveryResult(Outcome.DELIVERED, message_id=message_id)
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        self.deleted.append((chat_id, message_id))
+        return self.can_delete
 
     @property
     def chats(self) -> list[str]:

@@ -30,10 +30,11 @@ import yarl
 from ... import i18n
 from ...core import Reply
 from ...dispatch import Dispatcher
-from ...sender import DMS_CLOSED, MESSAGE_GONE, DeliveryResult, Outcome
+from ...sender import DMS_CLOSED, DeliveryResult, Outcome
 from ...text import is_ascii_digits
 from . import commands
 from .capabilities import CAPABILITIES, PLATFORM
+from .changes import delete_message, edited
 from .interactions import InteractionHandler
 from .render import measure, render_reply
 from .replies import uploads
@@ -202,6 +203,10 @@ class DiscordAdapter(InteractionHandler):
             return DeliveryResult(Outcome.PERMANENT, reason="bad_message_id")
         return edited(await self._send(chat_id, reply, int(message_id)))
 
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """Delete a message sent by deliver() in a channel (a removed panel): True once gone."""
+        return await delete_message(self.client, chat_id, message_id, self.send_timeout)
+
     async def _send(self, chat_id: str, reply: Reply, edit_id: int | None = None,
                     skip: int = 0) -> DeliveryResult:
         client = self.client
@@ -286,12 +291,3 @@ class DiscordAdapter(InteractionHandler):
             return DeliveryResult(Outcome.GONE, reason=LOST_PERMISSION[exc.code])
         return DeliveryResult(Outcome.PERMANENT, reason=reason)
 
-
-def edited(result: DeliveryResult) -> DeliveryResult:
-    """An edit's refusals that say the message (10008 Unknown Message) or its channel (10003
-    Unknown Channel: deleted, or the bot left the server) is gone, so a caller stops editing."""
-    if result.reason.endswith("/10008"):
-        return replace(result, reason=MESSAGE_GONE)
-    if result.reason.endswith("/10003"):
-        return replace(result, outcome=Outcome.GONE)
-    return result

@@ -35,5 +35,6 @@ def is_moderator(incoming: Incoming, moderators: Moderators) -> bool:
 
 CAPABILITIES = Capabilities(
     PLATFORM, max_text=MAX_TEXT, pacing=pacing, ephemeral=True, modals=True, attachments=True,
+    moments=True,
     moderator=is_moderator, closable_dms=True, no_start_message=True,
     invite=lambda config: config.discord.invite_url, max_files_total=MAX_FILES)

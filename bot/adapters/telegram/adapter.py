@@ -23,9 +23,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from ... import i18n
 from ...core import ChatRef, Incoming, Reply, UserRef, button_incoming, parse_command
 from ...dispatch import Dispatcher
-from ...sender import DeliveryResult, Outcome
+from ...sender import ChatAccess, DeliveryResult, Outcome
 from ...text import is_ascii_digits, shorten
 from .capabilities import CAPABILITIES
+from .chats import chat_access, delete_message
 from .edits import replace_pressed
 from .menus import Menus
 from .render import plain
@@ -152,6 +153,17 @@ class TelegramAdapter:
         if self.sending is None:
             return DeliveryResult(Outcome.RETRY, reason="not started")
         return await self.sending.edit(chat_id, message_id, reply)
+
+    async def chat_access(self, ref: str) -> ChatAccess | None:
+        """A channel or group named by @name or id, and whether the bot may post there."""
+        assert self._application is not None
+        return await chat_access(self._application.bot, ref)
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """Delete a message the bot sent (a removed panel); True once it is gone."""
+        if self._application is None or not is_ascii_digits(message_id):
+            return False
+        return await delete_message(self._application.bot, chat_id, message_id)
 
     # updates -----------------------------------------------------------------------------
 
