@@ -148,8 +148,10 @@ def _signatures(ax, data: ChartData) -> None:
         ax.bar(xs, counts, bottom=below, width=0.85, color=colour, linewidth=0)
         # Direct label beside the last day's segment instead of a legend.
         middle = below[-1] + counts[-1] / 2
+        # On a white ground: the deadline's line may pass behind it.
         ax.text(n - 0.4, middle, label, va="center", ha="left", fontsize=SMALL, color=colour,
-                fontweight="bold")
+                fontweight="bold", zorder=3,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
         below = [b + c for b, c in zip(below, counts)]
     top = max(below)
     right = n - 0.5
@@ -194,11 +196,11 @@ def _events(ax, data: ChartData) -> None:
     rows = len(data.events)
     for i, event in enumerate(data.events):
         y = rows - 1 - i  # the first event on top
-        ax.text(0, y + 0.42, textwrap.shorten(event.title, 48, placeholder="…"), fontsize=SMALL,
+        ax.text(0, y + 0.44, textwrap.shorten(event.title, 48, placeholder="…"), fontsize=SMALL,
                 color=INK, va="center", fontweight="bold")
-        ax.barh(y + 0.1, event.rsvps, height=0.28, color=RSVP_COLOUR, linewidth=0)
-        ax.barh(y + 0.1, event.attended, height=0.28, color=ATTENDED_COLOUR, linewidth=0)
-        ax.text(0, y - 0.22, event.label, fontsize=SMALL - 1, color=FAINT, va="center")
+        ax.barh(y + 0.17, event.rsvps, height=0.2, color=RSVP_COLOUR, linewidth=0)
+        ax.barh(y + 0.17, event.attended, height=0.2, color=ATTENDED_COLOUR, linewidth=0)
+        ax.text(0, y - 0.1, event.label, fontsize=SMALL - 1, color=FAINT, va="center")
     ax.set_xlim(0, widest * 1.05)
     ax.set_ylim(-0.5, rows - 0.3)
 
