@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import logging
 import sys
 import tempfile
@@ -126,7 +127,7 @@ async def run_echo(base: str, http, root: str, users: int, concurrency: int, htm
 
 
 async def run_ours(base: str, http, root: str, users: int, concurrency: int, config, clock,
-                   timeout: float) -> tuple[float, float]:
+                   timeout: float, profile: str | None = None) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as folder:
         config = config.model_copy(update={
             "telegram": Telegram(base_url=f"{base}/bot"),
@@ -134,9 +135,15 @@ async def run_ours(base: str, http, root: str, users: int, concurrency: int, con
         async with open_bot(config, clock) as bot:
             adapter = TelegramAdapter(bot, OURS, asyncio.Event(), concurrency=concurrency)
             await adapter.start()
+            profiler = cProfile.Profile() if profile else None
             try:
+                if profiler:
+                    profiler.enable()
                 rate = await press_and_wait(http, root, OURS, users, timeout)
             finally:
+                if profiler:
+                    profiler.disable()
+                    profiler.dump_stats(profile)
                 await adapter.stop()
             going = (await bot.store.rsvp_counts()).get("day1", 0)
             if going != users:

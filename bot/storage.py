@@ -37,6 +37,7 @@ from .store.planning import DuePrompt, PlanningStore  # noqa: F401
 from .store.recipients import RecipientStore
 from .store.referrals import Credit, ReferralStore  # noqa: F401
 from .store.retention import HeldAbout, RetentionStore  # noqa: F401
+from .store.rsvps import RsvpStore
 
 # Every table is in exactly one of these three (tests/test_privacy_trust.py enumerates the
 # schema and fails on a table in none): a new table needs a /forget rule or a reason it holds
@@ -60,6 +61,8 @@ NOT_PERSONAL = {
     "platform_state": "per-platform bookkeeping such as the hash of the synced commands",
     "announcement_versions": "an announcement's text in other languages, the same for everyone",
     "milestones": "the signature counts reached and when, about no one",
+    "event_counts": "how many people are going to each event, about no one",
+    "outbox_counts": "outbox rows per message, platform and state, about no one",
 }
 OWNER_ONLY = 0o600  # the database, its -wal/-shm, backups and exports hold personal data
 
@@ -95,11 +98,12 @@ def owner_only(path: Path) -> None:
         os.close(fd)
 
 
-class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, AnnouncementStore,
-              RetentionStore, RecipientStore, MilestoneStore, ReferralStore, AttendanceStore):
+class Storage(PetitionStore, PeopleStore, RsvpStore, PlanningStore, OutboxStore,
+              AnnouncementStore, RetentionStore, RecipientStore, MilestoneStore, ReferralStore,
+              AttendanceStore):
     """The one connection and its write lock; the domain methods come from one mixin per
     concern in bot/store/ (petition.py, people.py, planning.py, outbox.py, announcements.py,
-    retention.py, recipients.py, milestones.py, referrals.py, attendance.py)."""
+    retention.py, recipients.py, milestones.py, referrals.py, attendance.py, rsvps.py)."""
 
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
@@ -124,6 +128,10 @@ class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, Announceme
             # the file (or a backup of it) to read.
             await db.execute("PRAGMA secure_delete=ON")
             await db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL is SQLite's documented safe choice: the database never
+            # corrupts; a power cut (not a crash of the bot) can lose the last commits before
+            # the next checkpoint. FULL would fsync on every commit, one RSVP press each.
+            await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=5000")  # the backup command may hold a lock
             store = cls(db, str(path))
@@ -172,13 +180,14 @@ class Storage(PetitionStore, PeopleStore, PlanningStore, OutboxStore, Announceme
             else:
                 await self._db.execute("COMMIT")
 
+    # A read is one round trip to aiosqlite's thread (execute_fetchall), not three (execute,
+    # fetch, close): each trip wakes that thread and comes back through the event loop.
     async def _one(self, sql: str, params=()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._db.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, params=()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def _scalar(self, sql: str, params=()) -> int:
         row = await self._one(sql, params)

@@ -57,8 +57,9 @@ async def event_list(ctx: Context, note: str | None = None) -> Reply:
     zone = ctx.config.zone
     # In a group, the list shows the counts only: who is going is nobody else's business.
     in_group = not ctx.incoming.chat.is_direct
-    mine = set() if in_group else await ctx.store.rsvps_of(ctx.user.platform, ctx.user.id)
-    counts = await ctx.store.rsvp_counts()
+    mine, counts = await ctx.store.rsvp_view(ctx.user.platform, ctx.user.id)  # one read
+    if in_group:
+        mine = set()
     parts: list = [note + "\n\n"] if note else []
     parts.append(Bold(ctx.t(HEADING)))
     buttons = []

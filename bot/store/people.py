@@ -11,7 +11,6 @@ from .common import iso
 from .planning import (
     cancel_chat_posts,
     cancel_prompts,
-    cancel_reminders,
     cancel_unowed_announcements,
 )
 
@@ -41,38 +40,6 @@ class Settings:
 
 
 class PeopleStore:
-    # Week of Action ------------------------------------------------------------------------
-
-    async def rsvps_of(self, platform: str, user_id: str) -> set[str]:
-        rows = await self._all(
-            "SELECT event_id FROM rsvps WHERE platform = ? AND user_id = ?", (platform, user_id)
-        )
-        return {row[0] for row in rows}
-
-    async def set_rsvps(
-        self, platform: str, user_id: str, going: set[str], not_going: set[str], now: datetime,
-        language: str | None = None,
-    ) -> None:
-        """`language`: what their app reported (their reminders' language if they choose none)."""
-        async with self.transaction() as db:
-            await db.executemany(
-                "INSERT INTO rsvps (platform, user_id, event_id, created_at, language)"
-                " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
-                [(platform, user_id, event, iso(now), language) for event in sorted(going)],
-            )
-            if language is not None and going:
-                await db.execute("UPDATE rsvps SET language = ? WHERE platform = ?"
-                                 " AND user_id = ?", (language, platform, user_id))
-            await db.executemany(
-                "DELETE FROM rsvps WHERE platform = ? AND user_id = ? AND event_id = ?",
-                [(platform, user_id, event) for event in sorted(not_going)],
-            )
-            await cancel_reminders(db, platform, user_id, sorted(not_going), now)
-
-    async def rsvp_counts(self) -> dict[str, int]:
-        rows = await self._all("SELECT event_id, COUNT(*) FROM rsvps GROUP BY event_id")
-        return {row[0]: row[1] for row in rows}
-
     # Daily prompts -------------------------------------------------------------------------
 
     async def subscribe(self, platform: str, user_id: str, chat_id: str, now: datetime,
