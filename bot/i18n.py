@@ -130,6 +130,7 @@ def language_name(code: str, *, in_sentence: bool = False) -> str:
 
 
 _FIELDS = string.Formatter()
+REMEMBERED = 4096  # formatted dates and numbers a Translator keeps
 
 
 class Translator:
@@ -140,6 +141,9 @@ class Translator:
         self.lang = lang
         self.locale = parse_locale(lang)
         self.catalog = translations(lang)
+        # Babel's formatting costs tens of microseconds a call, and the event list formats the
+        # same few dates and counts on every press: remembered here (bounded: cleared when full).
+        self._formatted: dict[tuple[str, object], str] = {}
 
     def t(self, message: str, /, **values: Any) -> str:
         """The translation of `message`, its {named} placeholders filled from `values`."""
@@ -180,8 +184,18 @@ class Translator:
             return self.t(error.message, **error.values)
         return str(error)
 
+    def _remember(self, key: tuple[str, object], text: str) -> str:
+        if len(self._formatted) >= REMEMBERED:
+            self._formatted.clear()
+        self._formatted[key] = text
+        return text
+
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.locale)
+        key = ("number", value)
+        known = self._formatted.get(key)
+        if known is None:
+            known = self._remember(key, format_decimal(value, locale=self.locale))
+        return known
 
     def join(self, items: Iterable[str]) -> str:
         """"a, b and c" / "a, b y c"."""
@@ -192,19 +206,27 @@ class Translator:
 
     def day(self, d: date) -> str:
         """"Thu 10 Jun 2027" / "jue, 10 jun 2027"."""
+        key = ("day", d)
+        known = self._formatted.get(key)
+        if known is not None:
+            return known
         if self.locale.language == "en":
-            return format_date(d, "EEE d MMM y", locale=self.locale)
-        return format_skeleton("yMMMEd", d, locale=self.locale)
+            return self._remember(key, format_date(d, "EEE d MMM y", locale=self.locale))
+        return self._remember(key, format_skeleton("yMMMEd", d, locale=self.locale))
 
     def moment(self, at: datetime, zone: ZoneInfo) -> str:
         local = at.astimezone(zone)
         return f"{self.day(local.date())}, {local:%H:%M} {local.tzname()}"
 
     def span(self, start: datetime, end: datetime, zone: ZoneInfo) -> str:
+        key = ("span", (start, end, zone))
+        known = self._formatted.get(key)
+        if known is not None:
+            return known
         a, b = start.astimezone(zone), end.astimezone(zone)
         if a.date() == b.date():
-            return f"{self.day(a.date())}, {a:%H:%M}–{b:%H:%M} {b.tzname()}"
-        return f"{self.moment(start, zone)} – {self.moment(end, zone)}"
+            return self._remember(key, f"{self.day(a.date())}, {a:%H:%M}–{b:%H:%M} {b.tzname()}")
+        return self._remember(key, f"{self.moment(start, zone)} – {self.moment(end, zone)}")
 
     def duration(self, delta: timedelta) -> str:
         """"12 days and 3 hours" / "12 días y 3 horas", rounded down to the hour."""
