@@ -133,3 +133,14 @@ async def test_the_migration_counts_rows_already_there(tmp_path):
     async with await Storage.open(path) as store:
         assert await store.delivery_counts(5) == {"telegram": {"pending": 4, "delivered": 3}}
         assert await store.rsvp_counts() == {"day1": 3, "day2": 2}
+
+
+async def test_a_sign_step_is_three_round_trips(bot, chat):
+    await chat.send("/sign")
+    trips = round_trips(bot.store)
+    reply = await chat.send("Ada Lovelace")
+    # The person's language, their form read, the form's next step written in one statement.
+    assert len(trips) == 3, trips
+    assert "email" in reply.lower()
+    session = await bot.store.form_session("telegram", "1001")
+    assert session is not None and session.values["name"] == "Ada Lovelace"
