@@ -130,9 +130,20 @@ async def test_the_migration_counts_rows_already_there(tmp_path):
         db.executemany("INSERT INTO rsvps (platform, user_id, event_id, created_at)"
                        " VALUES ('telegram', ?, ?, 'x')",
                        [(str(n), f"day{1 + n % 2}") for n in range(5)])
+        db.executemany(
+            "INSERT INTO signatures (platform, user_id, name, wants_updates, consent_text,"
+            " consent_version, signed_at) VALUES (?, ?, 'A', ?, 't', 'v1', 'x')",
+            [(("telegram", "discord")[n % 2], str(n), n % 3 == 0) for n in range(6)])
+        db.executemany("INSERT INTO subscriptions (platform, user_id, chat_id, active,"
+                       " created_at) VALUES ('telegram', ?, ?, ?, 'x')",
+                       [(str(n), str(n), int(n != 0)) for n in range(4)])
     async with await Storage.open(path) as store:
         assert await store.delivery_counts(5) == {"telegram": {"pending": 4, "delivered": 3}}
         assert await store.rsvp_counts() == {"day1": 3, "day2": 2}
+        stats = await store.stats(NOW, UTC)
+        assert (stats.signatures, stats.per_platform, stats.wants_updates) == (
+            6, {"discord": 3, "telegram": 3}, 2)
+        assert stats.active_subscribers == 3
 
 
 async def test_a_sign_step_is_three_round_trips(bot, chat):
@@ -144,3 +155,26 @@ async def test_a_sign_step_is_three_round_trips(bot, chat):
     assert "email" in reply.lower()
     session = await bot.store.form_session("telegram", "1001")
     assert session is not None and session.values["name"] == "Ada Lovelace"
+
+
+async def test_stats_totals_are_the_rows_after_signing_withdrawing_and_forgetting(bot):
+    store = bot.store
+    spec = dict(email=None, postcode=None, consent_text="t", consent_version="v1", now=NOW)
+    for n in range(5):
+        await store.sign(("telegram", "discord")[n % 2], str(n), name="A",
+                         wants_updates=n % 2 == 0, **spec)
+        await store.subscribe("telegram", str(n), str(n), NOW)
+    await store.withdraw("telegram", "2", NOW)
+    await bot.forget("discord", "1")
+    await store.set_subscription_active("telegram", "3", False, reason="blocked")
+    await store.unsubscribe("telegram", "4", NOW)
+    trips = round_trips(store)
+    stats = await store.stats(NOW, UTC)
+    assert not any("COUNT(*) FROM signatures GROUP" in t or "wants_updates = 1" in t
+                   for t in trips)  # the running counts, not a count of a million rows
+    assert (stats.signatures, stats.per_platform, stats.wants_updates) == (
+        3, {"discord": 1, "telegram": 2}, 2)
+    assert stats.active_subscribers == 3  # 0, 1 and 2: 3 paused, 4 gone
+    assert await store.signature_total() == 3
+    result = await store.sign("discord", "9", name="B", wants_updates=False, **spec)
+    assert (result.total, result.signature.number) == (4, 4)
