@@ -5,7 +5,7 @@ each press through the real stack (PTB polling, per-person ordering, the core, a
 to SQLite, the event list rendered as HTML, answerCallbackQuery + sendMessage). The baseline is
 a bare PTB bot with the same concurrency and connection pool that answers each press and then
 sends a fixed message of the same size and keyboard, so both cost the fake Bot API the same;
-the difference is our stack (which also answers the press while it handles it). The fake
+the difference is our stack (which also answers the press first, then handles it). The fake
 runs in its own process, adding `--latency` seconds to every call (getUpdates included), as a
 network round trip would.
 
