@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import load  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.config import load
+from bot.storage import Storage
 
 SIGNATURES, RSVPS, SUBSCRIBERS, OUTBOX = 1_000_000, 300_000, 200_000, 100_000
 NOW = datetime(2027, 6, 1, 13, 0, tzinfo=UTC)  # the campaign's last ten days
@@ -95,8 +95,9 @@ async def timed(calls: int, call) -> tuple[float, float]:
 
 async def handler_calls(path: str, calls: int) -> list[tuple[str, float, float, float]]:
     config = load(ROOT / "config.toml")
-    sign_spec = dict(email=None, postcode=None, wants_updates=False, consent_text="We store.",
-                     consent_version="v1", now=NOW, language="en")
+    sign_spec = {"email": None, "postcode": None, "wants_updates": False,
+                 "consent_text": "We store.", "consent_version": "v1", "now": NOW,
+                 "language": "en"}
     minute = NOW + timedelta(minutes=1)  # the scheduler's tick: the prompts due this minute
     rows: list[tuple[str, float, float, float]] = []
     async with await Storage.open(path) as store:

@@ -195,8 +195,9 @@ async def measure(args, config, clock, html, markup, latency: float, profile: st
                 echo_runs.append(await run_echo(root, http, root, args.users, args.concurrency,
                                                 html, markup, args.timeout))
 
-            async def ours():
-                last = profile if round_ == args.rounds - 1 else None
+            last = profile if round_ == args.rounds - 1 else None
+
+            async def ours(last: str | None = last):
                 our_runs.append(await run_ours(root, http, root, args.users, args.concurrency,
                                                config, clock, args.timeout, last))
 
@@ -261,7 +262,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         "configuration (1): the best throughput and the least CPU count")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run, at most")
     parser.add_argument("--profile", metavar="FILE",
-                        help="write a cProfile of the campaign bot's CPU-bound run to FILE")
+                        help="write a cProfile of the campaign bot's last CPU-bound round to FILE "
+                             "(that round's figures include the profiler's overhead)")
     args = parser.parse_args(argv)
     args.latency = args.latency or [0.05, 0.0]
     return args

@@ -159,7 +159,8 @@ async def test_a_sign_step_is_three_round_trips(bot, chat):
 
 async def test_stats_totals_are_the_rows_after_signing_withdrawing_and_forgetting(bot):
     store = bot.store
-    spec = dict(email=None, postcode=None, consent_text="t", consent_version="v1", now=NOW)
+    spec = {"email": None, "postcode": None, "consent_text": "t", "consent_version": "v1",
+            "now": NOW}
     for n in range(5):
         await store.sign(("telegram", "discord")[n % 2], str(n), name="A",
                          wants_updates=n % 2 == 0, **spec)
