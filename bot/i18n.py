@@ -14,9 +14,7 @@ the first of those (see `language_for`).
 
 from __future__ import annotations
 
-import ast
 import gettext
-import io
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -28,7 +26,6 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
-from babel.messages.extract import extract_python
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -130,6 +127,7 @@ def language_name(code: str, *, in_sentence: bool = False) -> str:
 
 
 _FIELDS = string.Formatter()
+REMEMBERED = 4096  # formatted dates and numbers a Translator keeps
 
 
 class Translator:
@@ -140,6 +138,9 @@ class Translator:
         self.lang = lang
         self.locale = parse_locale(lang)
         self.catalog = translations(lang)
+        # Babel's formatting costs tens of microseconds a call, and the event list formats the
+        # same few dates and counts on every press: remembered here (bounded: cleared when full).
+        self._formatted: dict[tuple[str, object], str] = {}
 
     def t(self, message: str, /, **values: Any) -> str:
         """The translation of `message`, its {named} placeholders filled from `values`."""
@@ -180,8 +181,18 @@ class Translator:
             return self.t(error.message, **error.values)
         return str(error)
 
+    def _remember(self, key: tuple[str, object], text: str) -> str:
+        if len(self._formatted) >= REMEMBERED:
+            self._formatted.clear()
+        self._formatted[key] = text
+        return text
+
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.locale)
+        key = ("number", value)
+        known = self._formatted.get(key)
+        if known is None:
+            known = self._remember(key, format_decimal(value, locale=self.locale))
+        return known
 
     def join(self, items: Iterable[str]) -> str:
         """"a, b and c" / "a, b y c"."""
@@ -192,9 +203,13 @@ class Translator:
 
     def day(self, d: date) -> str:
         """"Thu 10 Jun 2027" / "jue, 10 jun 2027"."""
+        key = ("day", d)
+        known = self._formatted.get(key)
+        if known is not None:
+            return known
         if self.locale.language == "en":
-            return format_date(d, "EEE d MMM y", locale=self.locale)
-        return format_skeleton("yMMMEd", d, locale=self.locale)
+            return self._remember(key, format_date(d, "EEE d MMM y", locale=self.locale))
+        return self._remember(key, format_skeleton("yMMMEd", d, locale=self.locale))
 
     def day_month(self, d: date) -> str:
         """"3 June" / "3 de junio": a date this year, in a sentence."""
@@ -207,10 +222,14 @@ class Translator:
         return f"{self.day(local.date())}, {local:%H:%M} {local.tzname()}"
 
     def span(self, start: datetime, end: datetime, zone: ZoneInfo) -> str:
+        key = ("span", (start, end, zone))
+        known = self._formatted.get(key)
+        if known is not None:
+            return known
         a, b = start.astimezone(zone), end.astimezone(zone)
         if a.date() == b.date():
-            return f"{self.day(a.date())}, {a:%H:%M}–{b:%H:%M} {b.tzname()}"
-        return f"{self.moment(start, zone)} – {self.moment(end, zone)}"
+            return self._remember(key, f"{self.day(a.date())}, {a:%H:%M}–{b:%H:%M} {b.tzname()}")
+        return self._remember(key, f"{self.moment(start, zone)} – {self.moment(end, zone)}")
 
     def duration(self, delta: timedelta, *, whole_days: bool = False) -> str:
         """"12 days and 3 hours" / "12 días y 3 horas", rounded down to the hour; with
@@ -272,19 +291,3 @@ def language_of(saved: str | None, languages: Sequence[str], incoming: Incoming)
     if len(languages) > 1 and saved in languages:
         return saved
     return negotiate(incoming.locale, languages)
-
-
-def extract(fileobj: Any, keywords: Mapping[str, Any], comment_tags: Iterable[str],
-            options: dict[str, Any]):
-    """Babel extraction method (babel.cfg): the marked strings, as Babel's Python extractor
-    finds them, and each command's docstring (its /help line and slash description; the help
-    lists them translated)."""
-    source = fileobj.read()
-    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
-                and d.func.attr == "command" for d in node.decorator_list):
-            doc = ast.get_docstring(node)
-            if doc:
-                yield node.body[0].lineno, None, doc.splitlines()[0], []

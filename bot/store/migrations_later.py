@@ -105,4 +105,106 @@ LATER: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id)
     );
     """,
+    # 19: running counts (issue 15), kept by triggers in the same transaction as the row they
+    # count, so they are exact after any restart: RSVPs per event (the event list shows them on
+    # every press: counting 300,000 rows each time would not do), outbox rows per message,
+    # platform and state (the announcement's progress, every few seconds), signatures per
+    # platform and kind (every /sign tells the total; counting 1,000,000 rows took 30 ms) and
+    # active subscriptions per platform (/stats). Filled from the rows at migration time.
+    # Counts of rows about no one: not personal.
+    """
+    CREATE TABLE signature_counts (
+        platform      TEXT NOT NULL,
+        wants_updates INTEGER NOT NULL,
+        referred      INTEGER NOT NULL,
+        n             INTEGER NOT NULL,
+        PRIMARY KEY (platform, wants_updates, referred)
+    ) WITHOUT ROWID;
+    INSERT INTO signature_counts SELECT platform, wants_updates, referred, COUNT(*)
+        FROM signatures GROUP BY platform, wants_updates, referred;
+    CREATE TRIGGER signature_counts_insert AFTER INSERT ON signatures BEGIN
+        INSERT INTO signature_counts VALUES (NEW.platform, NEW.wants_updates, NEW.referred, 1)
+            ON CONFLICT (platform, wants_updates, referred) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER signature_counts_delete AFTER DELETE ON signatures BEGIN
+        UPDATE signature_counts SET n = n - 1 WHERE platform = OLD.platform
+            AND wants_updates = OLD.wants_updates AND referred = OLD.referred;
+    END;
+    CREATE TRIGGER signature_counts_update AFTER UPDATE OF platform, wants_updates, referred
+    ON signatures WHEN OLD.platform IS NOT NEW.platform
+        OR OLD.wants_updates IS NOT NEW.wants_updates OR OLD.referred IS NOT NEW.referred BEGIN
+        UPDATE signature_counts SET n = n - 1 WHERE platform = OLD.platform
+            AND wants_updates = OLD.wants_updates AND referred = OLD.referred;
+        INSERT INTO signature_counts VALUES (NEW.platform, NEW.wants_updates, NEW.referred, 1)
+            ON CONFLICT (platform, wants_updates, referred) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TABLE subscription_counts (
+        platform TEXT PRIMARY KEY,
+        active   INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO subscription_counts SELECT platform, COUNT(*) FROM subscriptions
+        WHERE active = 1 GROUP BY platform;
+    CREATE TRIGGER subscription_counts_insert AFTER INSERT ON subscriptions
+    WHEN NEW.active = 1 BEGIN
+        INSERT INTO subscription_counts VALUES (NEW.platform, 1)
+            ON CONFLICT (platform) DO UPDATE SET active = active + 1;
+    END;
+    CREATE TRIGGER subscription_counts_delete AFTER DELETE ON subscriptions
+    WHEN OLD.active = 1 BEGIN
+        UPDATE subscription_counts SET active = active - 1 WHERE platform = OLD.platform;
+    END;
+    CREATE TRIGGER subscription_counts_update AFTER UPDATE OF platform, active ON subscriptions
+    WHEN OLD.platform IS NOT NEW.platform OR OLD.active IS NOT NEW.active BEGIN
+        UPDATE subscription_counts SET active = active - 1
+            WHERE platform = OLD.platform AND OLD.active = 1;
+        INSERT INTO subscription_counts SELECT NEW.platform, 1 WHERE NEW.active = 1
+            ON CONFLICT (platform) DO UPDATE SET active = active + 1;
+    END;
+    CREATE TABLE event_counts (
+        event_id TEXT PRIMARY KEY,
+        going    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO event_counts SELECT event_id, COUNT(*) FROM rsvps GROUP BY event_id;
+    CREATE TRIGGER event_counts_insert AFTER INSERT ON rsvps BEGIN
+        INSERT INTO event_counts VALUES (NEW.event_id, 1)
+            ON CONFLICT (event_id) DO UPDATE SET going = going + 1;
+    END;
+    CREATE TRIGGER event_counts_delete AFTER DELETE ON rsvps BEGIN
+        UPDATE event_counts SET going = going - 1 WHERE event_id = OLD.event_id;
+    END;
+    CREATE TRIGGER event_counts_update AFTER UPDATE OF event_id ON rsvps
+    WHEN OLD.event_id IS NOT NEW.event_id BEGIN
+        UPDATE event_counts SET going = going - 1 WHERE event_id = OLD.event_id;
+        INSERT INTO event_counts VALUES (NEW.event_id, 1)
+            ON CONFLICT (event_id) DO UPDATE SET going = going + 1;
+    END;
+    CREATE TABLE outbox_counts (
+        message_id INTEGER NOT NULL,
+        platform   TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        n          INTEGER NOT NULL,
+        PRIMARY KEY (message_id, platform, state)
+    ) WITHOUT ROWID;
+    INSERT INTO outbox_counts SELECT message_id, platform, state, COUNT(*) FROM outbox
+        WHERE message_id IS NOT NULL GROUP BY message_id, platform, state;
+    CREATE TRIGGER outbox_counts_insert AFTER INSERT ON outbox
+    WHEN NEW.message_id IS NOT NULL BEGIN
+        INSERT INTO outbox_counts VALUES (NEW.message_id, NEW.platform, NEW.state, 1)
+            ON CONFLICT (message_id, platform, state) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER outbox_counts_delete AFTER DELETE ON outbox
+    WHEN OLD.message_id IS NOT NULL BEGIN
+        UPDATE outbox_counts SET n = n - 1 WHERE message_id = OLD.message_id
+            AND platform = OLD.platform AND state = OLD.state;
+    END;
+    CREATE TRIGGER outbox_counts_update AFTER UPDATE OF message_id, platform, state ON outbox
+    WHEN OLD.message_id IS NOT NEW.message_id OR OLD.platform IS NOT NEW.platform
+        OR OLD.state IS NOT NEW.state BEGIN
+        UPDATE outbox_counts SET n = n - 1 WHERE message_id = OLD.message_id
+            AND platform = OLD.platform AND state = OLD.state;
+        INSERT INTO outbox_counts SELECT NEW.message_id, NEW.platform, NEW.state, 1
+            WHERE NEW.message_id IS NOT NULL
+            ON CONFLICT (message_id, platform, state) DO UPDATE SET n = n + 1;
+    END;
+    """,
 )

@@ -146,10 +146,12 @@ class OutboxStore:
         )
 
     async def delivery_counts(self, message_id: int) -> dict[str, dict[str, int]]:
-        """platform -> state -> count, for a message's progress and its final report."""
+        """platform -> state -> count, for a message's progress and its final report. Read
+        from the running counts that migration 17's triggers keep in the same transaction as
+        each row's change (exact after a restart too), not counted: the announcement runner
+        asks every few seconds, and counting 100,000 rows held the shared connection ~50 ms."""
         rows = await self._all(
-            "SELECT platform, state, COUNT(*) FROM outbox WHERE message_id = ?"
-            " GROUP BY platform, state",
+            "SELECT platform, state, n FROM outbox_counts WHERE message_id = ? AND n > 0",
             (message_id,),
         )
         counts: dict[str, dict[str, int]] = {}

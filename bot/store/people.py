@@ -11,7 +11,6 @@ from .common import iso
 from .planning import (
     cancel_chat_posts,
     cancel_prompts,
-    cancel_reminders,
     cancel_unowed_announcements,
 )
 
@@ -42,38 +41,6 @@ class Settings:
 
 
 class PeopleStore:
-    # Week of Action ------------------------------------------------------------------------
-
-    async def rsvps_of(self, platform: str, user_id: str) -> set[str]:
-        rows = await self._all(
-            "SELECT event_id FROM rsvps WHERE platform = ? AND user_id = ?", (platform, user_id)
-        )
-        return {row[0] for row in rows}
-
-    async def set_rsvps(
-        self, platform: str, user_id: str, going: set[str], not_going: set[str], now: datetime,
-        language: str | None = None,
-    ) -> None:
-        """`language`: what their app reported (their reminders' language if they choose none)."""
-        async with self.transaction() as db:
-            await db.executemany(
-                "INSERT INTO rsvps (platform, user_id, event_id, created_at, language)"
-                " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
-                [(platform, user_id, event, iso(now), language) for event in sorted(going)],
-            )
-            if language is not None and going:
-                await db.execute("UPDATE rsvps SET language = ? WHERE platform = ?"
-                                 " AND user_id = ?", (language, platform, user_id))
-            await db.executemany(
-                "DELETE FROM rsvps WHERE platform = ? AND user_id = ? AND event_id = ?",
-                [(platform, user_id, event) for event in sorted(not_going)],
-            )
-            await cancel_reminders(db, platform, user_id, sorted(not_going), now)
-
-    async def rsvp_counts(self) -> dict[str, int]:
-        rows = await self._all("SELECT event_id, COUNT(*) FROM rsvps GROUP BY event_id")
-        return {row[0]: row[1] for row in rows}
-
     # Daily prompts -------------------------------------------------------------------------
 
     async def subscribe(self, platform: str, user_id: str, chat_id: str, now: datetime,
@@ -248,25 +215,25 @@ class PeopleStore:
         if self.forms_expire_before is not None:
             cutoff = iso(self.forms_expire_before())
             if row[3] < cutoff:
-                async with self.transaction() as db:
-                    await db.execute(
-                        "DELETE FROM form_sessions WHERE platform = ? AND user_id = ?"
-                        " AND updated_at < ?", (platform, user_id, cutoff))
+                await self._write_one(
+                    "DELETE FROM form_sessions WHERE platform = ? AND user_id = ?"
+                    " AND updated_at < ?", (platform, user_id, cutoff))
                 return None
         return FormSession(row[0], row[1], json.loads(row[2]))
 
     async def save_form_session(
         self, platform: str, user_id: str, session: FormSession, now: datetime
     ) -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO form_sessions (platform, user_id, form_id, step, data, updated_at)"
-                " VALUES (?,?,?,?,?,?) ON CONFLICT (platform, user_id) DO UPDATE SET"
-                " form_id = excluded.form_id, step = excluded.step, data = excluded.data,"
-                " updated_at = excluded.updated_at",
-                (platform, user_id, session.form_id, session.step, json.dumps(session.values),
-                 iso(now)),
-            )
+        # Each form write is one statement, atomic on its own: one round trip to aiosqlite's
+        # thread, not three (BEGIN, the statement, COMMIT), on every step of every form.
+        await self._write_one(
+            "INSERT INTO form_sessions (platform, user_id, form_id, step, data, updated_at)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT (platform, user_id) DO UPDATE SET"
+            " form_id = excluded.form_id, step = excluded.step, data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (platform, user_id, session.form_id, session.step, json.dumps(session.values),
+             iso(now)),
+        )
 
     async def end_form_session(
         self, platform: str, user_id: str, form_id: str | None = None, step: int | None = None
@@ -281,9 +248,7 @@ class PeopleStore:
         if step is not None:
             sql += " AND step = ?"
             params.append(step)
-        async with self.transaction() as db:
-            cursor = await db.execute(sql, params)
-            return cursor.rowcount > 0
+        return await self._write_one(sql, tuple(params)) > 0
 
     async def purge_form_sessions(self, older_than: datetime) -> int:
         """Drop forms left unfinished since before `older_than` (they may hold a name or email)."""

@@ -18,8 +18,10 @@ from .planning import cancel_unowed_announcements
 # lone signer "#201"), and their gaps would show how many withdrew. Counted as the total less
 # those signed after: a new signer is last, so signing costs no scan (a whole COUNT(*) is one
 # b-tree count), and only an early signer's /mydata pays for counting the rows after them.
+# The total from the running counts (migration 17), not a count of a million rows.
+TOTAL = "(SELECT COALESCE(SUM(n), 0) FROM signature_counts)"
 WITH_NUMBER = (
-    "SELECT s.*, (SELECT COUNT(*) FROM signatures) AS total, (SELECT COUNT(*) FROM signatures)"
+    f"SELECT s.*, {TOTAL} AS total, {TOTAL}"
     " - (SELECT COUNT(*) FROM signatures t WHERE t.id > s.id) AS number"
     " FROM signatures s WHERE s.platform = ? AND s.user_id = ?"
 )
@@ -119,7 +121,7 @@ class PetitionStore:
         return [(row[0], row[1]) for row in rows]
 
     async def signature_total(self) -> int:
-        return await self._scalar("SELECT COUNT(*) FROM signatures")
+        return await self._scalar(f"SELECT {TOTAL}")
 
     async def iter_signatures(self, batch: int = 500) -> AsyncIterator[Signature]:
         """Every signature in signing order, read in batches so memory stays flat, numbered

@@ -153,10 +153,13 @@ class ReferralStore:
         """How many standing signatures came through a referral, and the top referrers as
         (their signature number, count): a number, never a name; referrers who have not
         signed themselves are left out of the list."""
-        referred = await self._scalar("SELECT COUNT(*) FROM signatures WHERE referred = 1")
+        # The running counts (migration 17), and the credits first (CROSS JOIN fixes the
+        # order): scanning a million signatures for the few that brought someone took 100 ms.
+        referred = await self._scalar(
+            "SELECT COALESCE(SUM(n), 0) FROM signature_counts WHERE referred = 1")
         rows = await self._all(
             "SELECT (SELECT COUNT(*) FROM signatures t WHERE t.id <= s.id) AS number,"
-            " COUNT(*) AS brought FROM referral_credits c JOIN signatures s"
+            " COUNT(*) AS brought FROM referral_credits c CROSS JOIN signatures s"
             " ON s.platform = c.referrer_platform AND s.user_id = c.referrer_user_id"
             " GROUP BY s.id ORDER BY brought DESC, s.id LIMIT ?", (top,))
         return referred, [(row[0], row[1]) for row in rows]

@@ -204,12 +204,16 @@ class TelegramAdapter:
     async def _on_callback(self, query: CallbackQuery) -> None:
         """Every query is answered, also when refused or stale, or the person's button spins.
         In a private chat the answer carries no text (the reply follows as a message) and goes
-        out while the press is handled and replied to: neither waits for the other. In a group
+        out first, before the press is handled. Not alongside it: two calls in flight per
+        update keep twice the connections open in httpx's pool, which checks every idle one
+        on each request, and that cost the bot 2-3x the CPU per press of a bare PTB bot when
+        the network was the limit (bench/telegram_throughput.py, README "Performance"). In a group
         the outcome goes to the presser alone, as the answer's alert: everyone would see a
         message posted there (an RSVP is nobody else's business)."""
         chat = query.message.chat if query.message is not None else None
         direct = chat is None or chat.type == ChatType.PRIVATE
-        answering = asyncio.create_task(self._answer(query)) if direct else None
+        if direct:
+            await self._answer(query)
         alert: str | None = None
         try:
             person = query.from_user
@@ -226,10 +230,8 @@ class TelegramAdapter:
                 alert = plain(shown[0].body).split("\n\n")[0].strip() if shown else ""
                 alert = shorten(alert, MAX_ALERT)
         finally:
-            if answering is None:
+            if not direct:
                 await self._answer(query, alert or None)
-            else:
-                await answering
 
     async def _answer(self, query: CallbackQuery, alert: str | None = None) -> None:
         try:
