@@ -15,6 +15,7 @@ the first of those (see `language_for`).
 from __future__ import annotations
 
 import gettext
+import io
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
