@@ -722,6 +722,7 @@ class FakeTelegram:
         app.router.add_post("/_fake/{token}/options", self._control_options)
         app.router.add_get("/_fake/{token}/summary", self._control_summary)
         app.router.add_post("/_fake/{token}/reset", self._control_reset)
+        app.router.add_post("/_fake/{token}/messages", self._control_messages)
         self._app = app
 
     @property
@@ -1193,6 +1194,22 @@ class FakeTelegram:
             "chats_twice": sum(1 for n in copies.values() if n > 1),
             "first": first, "last": last, "per_second": per_second, "statuses": statuses,
             "rate_limited": bot.rate_limited})
+
+    async def _control_messages(self, request: web.Request) -> web.Response:
+        """Messages the bot "sent" earlier, as sendMessage would store them (checked the same
+        way): {"chats": [ids], "html": ..., "reply_markup": {...}} -> their JSON, which a press
+        on them echoes (the bench's lists, which an RSVP press edits in place)."""
+        bot = self.bots[request.match_info["token"]]
+        body = await request.json()
+        text, entities = check_text(body["html"], "HTML")
+        markup = check_markup(body.get("reply_markup"))
+        shown = []
+        for chat_id in body["chats"]:
+            sent = SentMessage(chat_id, bot.new_message_id(chat_id), body["html"], text,
+                               entities, markup)
+            bot.messages[(chat_id, sent.message_id)] = sent
+            shown.append(bot.message_json(sent))
+        return web.json_response(shown)
 
     async def _control_reset(self, request: web.Request) -> web.Response:
         bot = self.bots[request.match_info["token"]]
