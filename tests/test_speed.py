@@ -179,3 +179,21 @@ async def test_stats_totals_are_the_rows_after_signing_withdrawing_and_forgettin
     assert await store.signature_total() == 3
     result = await store.sign("discord", "9", name="B", wants_updates=False, **spec)
     assert (result.total, result.signature.number) == (4, 4)
+
+
+async def test_the_list_keeps_its_unchanging_parts_yet_follows_an_edited_config(config, clock):
+    # Each event's lines are built once per language (not on every press), keyed by the
+    # event itself: a config whose event changed shows the change at once.
+    from bot.app import open_bot
+    from tests.support.memory import MemoryChat
+
+    async with open_bot(config, clock) as bot:
+        first = await MemoryChat(bot).send("/rsvp")
+        again = await MemoryChat(bot, user_id="1002").send("/rsvp")
+    assert first == again and "Kick-off call" in first
+    events = list(config.events)
+    events[0] = events[0].model_copy(update={"location": "Seattle, outside Day 1"})
+    edited = config.model_copy(update={"events": tuple(events)})
+    async with open_bot(edited, clock) as bot:
+        text = await MemoryChat(bot, user_id="1003").send("/rsvp")
+    assert "Seattle, outside Day 1" in text and "Seattle" not in first

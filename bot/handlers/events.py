@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ..config import Event
@@ -48,6 +49,25 @@ def when(event: Event, zone, tr: Translator) -> Moment:
                   until=event.ends_at)
 
 
+@lru_cache(maxsize=256)
+def _event_block(event: Event, zone, tr: Translator) -> tuple[tuple, Button, Button]:
+    """What never changes between presses, per event and language: its lines (title, time,
+    place, description) and its two buttons. Built once, not on every press (issue 15): the
+    same spans then render from the adapter's cache too. Keyed by the (frozen) event, so an
+    edited config builds afresh."""
+    parts: list = ["\n\n", Bold(tr.text(event.title)), "\n", when(event, zone, tr), "\n"]
+    if event.url:
+        parts.append(Link(tr.t(JOIN_ONLINE), event.url))
+    if event.location:
+        parts.append(("\n" if event.url else "") + tr.text(event.location))
+    if event.description:
+        parts.append("\n" + tr.text(event.description))
+    # The button says what it does, so an old "Going" button can never cancel.
+    title = shorten(tr.text(event.title), TITLE_IN_LABEL)
+    return (tuple(parts), Button(tr.t(GOING_LABEL, title=title), "rsvp", (event.id,)),
+            Button(tr.t(CANCEL_LABEL, title=title), "rsvp", (event.id, "no")))
+
+
 def _upcoming(ctx: Context) -> list[Event]:
     return [e for e in ctx.config.events if e.ends_at > ctx.now]
 
@@ -69,25 +89,14 @@ async def event_list(ctx: Context, note: str | None = None,
     buttons = []
     for event in events:
         over = event.ends_at <= ctx.now
-        parts += ["\n\n", Bold(ctx.text(event.title)), "\n", when(event, zone, ctx.tr), "\n"]
-        if event.url:
-            parts.append(Link(ctx.t(JOIN_ONLINE), event.url))
-        if event.location:
-            parts.append(("\n" if event.url else "") + ctx.text(event.location))
-        if event.description:
-            parts.append("\n" + ctx.text(event.description))
+        lines, going_button, cancel_button = _event_block(event, zone, ctx.tr)
+        parts += lines
         status = [ctx.n(*COMING, counts.get(event.id, 0))]
         if over or event.id in mine:
             status.append(ctx.t(OVER if over else YOU_GO))
         parts.append("\n" + " · ".join(status))
         if not over:
-            # The button says what it does, so an old "Going" button can never cancel.
-            title = shorten(ctx.text(event.title), TITLE_IN_LABEL)
-            if event.id in mine:
-                button = Button(ctx.t(CANCEL_LABEL, title=title), "rsvp", (event.id, "no"))
-            else:
-                button = Button(ctx.t(GOING_LABEL, title=title), "rsvp", (event.id,))
-            buttons.append([button])
+            buttons.append([cancel_button if event.id in mine else going_button])
     if in_group:
         link = ctx.bot.go_private(ctx.user.platform, "rsvp", ctx.tr)
         return Reply.of(*merged(parts), "\n\n", *link.body, buttons=link.buttons)

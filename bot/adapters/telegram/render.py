@@ -48,6 +48,14 @@ def span_html(span: Span, text: str | None = None) -> str:
     return body  # Plain, Moment (Telegram has no timestamp entity: the fallback text)
 
 
+@lru_cache(maxsize=2048)
+def whole_span_html(span: Span) -> str:
+    """span_html of a whole span, remembered: most of a reply's spans (an event's title, time
+    and place; a form's question) come again on every press, and escaping them each time was
+    a good part of rendering the event list (issue 15)."""
+    return span_html(span)
+
+
 @lru_cache(maxsize=512)
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     """Buttons as an inline keyboard; the data was checked against the 64-byte limit when the
@@ -103,8 +111,11 @@ def render(reply: Reply, limit: int = MAX_TEXT) -> list[Chunk]:
         pieces.append(_Piece(span, offset, offset + length))
         offset += length
     text = "".join(visible(p.span) for p in pieces)
+    cuts = cut_points(text, limit)
+    if len(cuts) == 1 and cuts[0] == (0, len(text)) and text.strip():  # one message: whole spans
+        return [("".join(whole_span_html(s) for s in reply.body), keyboard(reply.buttons))]
     parts = []
-    for start, end in cut_points(text, limit):
+    for start, end in cuts:
         if not text[start:end].strip():
             continue  # whitespace only: Telegram says "message text is empty"
         fragments = []
