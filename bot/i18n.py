@@ -19,7 +19,7 @@ import io
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from zoneinfo import ZoneInfo
@@ -31,6 +31,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.units import format_unit
+
+from .text import merged
 
 if TYPE_CHECKING:
     from .core import Incoming
@@ -151,8 +153,13 @@ class Translator:
     def n(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
         """The form for `count` under the language's plural rules; {count} is the number
         formatted for the language ("60,000" / "60.000")."""
-        return self.catalog.ngettext(singular, plural, count).format(
-            count=self.number(count), **values)
+        key = (singular, count)  # "3 coming" on every press of the event list: remembered
+        known = None if values else self._formatted.get(key)
+        if known is None:
+            known = self.catalog.ngettext(singular, plural, count).format(
+                count=self.number(count), **values)
+            return known if values else self._remember(key, known)
+        return known
 
     def spans(self, message: str, /, **values: Any) -> list[Any]:
         """`t`, as parts for Reply.of: a value that is a Span (Bold, Link...) stays a span, at
@@ -164,13 +171,7 @@ class Translator:
                 value = values[name]
                 parts.append(format(value, spec or "") if isinstance(value, (str, int, float))
                              else value)
-        merged: list[Any] = []
-        for part in parts:
-            if isinstance(part, str) and merged and isinstance(merged[-1], str):
-                merged[-1] += part
-            elif part != "":
-                merged.append(part)
-        return merged
+        return merged(parts)
 
     def text(self, content: str) -> str:
         """Campaign content (config Text) in this language; a plain string as it is."""
@@ -190,10 +191,8 @@ class Translator:
 
     def number(self, value: float) -> str:
         key = ("number", value)
-        known = self._formatted.get(key)
-        if known is None:
-            known = self._remember(key, format_decimal(value, locale=self.locale))
-        return known
+        return self._formatted.get(key) or self._remember(key, format_decimal(value,
+                                                                               locale=self.locale))
 
     def join(self, items: Iterable[str]) -> str:
         """"a, b and c" / "a, b y c"."""
@@ -253,7 +252,13 @@ def translator(lang: str = DEFAULT) -> Translator:
 
 def negotiate(platform_locale: str | None, languages: Sequence[str]) -> str:
     """The configured language closest to what the platform says the person reads ("es",
-    "es-419", "es-ES" -> "es"); the first configured one (the default) when none is close."""
+    "es-419", "es-ES" -> "es"); the first configured one (the default) when none is close.
+    Asked several times per update with the same few locales: remembered."""
+    return _negotiate(platform_locale, tuple(languages))
+
+
+@lru_cache(maxsize=256)
+def _negotiate(platform_locale: str | None, languages: tuple[str, ...]) -> str:
     default = languages[0] if languages else DEFAULT
     wanted = (platform_locale or "").strip().replace("-", "_")
     if not wanted:

@@ -22,3 +22,15 @@ def capitalized(text: str) -> str:
     """The first letter raised, the rest as written ("RSVP list" stays as it is, where
     str.capitalize() would lower it to "Rsvp list")."""
     return text[:1].upper() + text[1:]
+
+
+def merged(parts: list) -> list:
+    """Neighbouring plain strings joined into one, empty strings dropped: a reply's parts in
+    fewer spans (every span costs an adapter's renderer work on every send)."""
+    out: list = []
+    for part in parts:
+        if isinstance(part, str) and out and isinstance(out[-1], str):
+            out[-1] += part
+        elif part != "":
+            out.append(part)
+    return out

@@ -11,7 +11,7 @@ from ..config import Event
 from ..core import Bold, Button, Link, Moment, Reply
 from ..i18n import N_, NP_, Translator, negotiate, translator
 from ..routing import STALE, Context, Router
-from ..text import shorten
+from ..text import merged, shorten
 from .calendar import add_button, add_mine_button
 
 router = Router()
@@ -113,18 +113,6 @@ async def event_list(ctx: Context, note: str | None = None,
                             else ctx.t(NONE_YET)))
     # Private: it says which events this person is going to (ephemeral on Discord).
     return Reply.of(*merged(parts), buttons=buttons, private=True)
-
-
-def merged(parts: list) -> list:
-    """Neighbouring plain strings joined into one: the same text in a third of the spans, and
-    every span costs an adapter's renderer work on every press."""
-    out: list = []
-    for part in parts:
-        if isinstance(part, str) and out and isinstance(out[-1], str):
-            out[-1] += part
-        else:
-            out.append(part)
-    return out
 
 
 @router.command("rsvp", deep_link_safe=True)
