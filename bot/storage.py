@@ -242,7 +242,7 @@ class Storage(PetitionStore, PeopleStore, RsvpStore, PlanningStore, OutboxStore,
     async def stats(self, now: datetime, zone: ZoneInfo) -> Stats:
         local_midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
         week_ago = now - timedelta(days=7)
-        # Totals come from the running counts (migration 17): at a million signatures,
+        # Totals come from the running counts (migration 19): at a million signatures,
         # counting rows took /stats 300 ms. Today's and the week's use the signed_at index.
         kinds = await self._all("SELECT platform, wants_updates, referred, n"
                                 " FROM signature_counts WHERE n > 0")

@@ -147,7 +147,7 @@ class OutboxStore:
 
     async def delivery_counts(self, message_id: int) -> dict[str, dict[str, int]]:
         """platform -> state -> count, for a message's progress and its final report. Read
-        from the running counts that migration 17's triggers keep in the same transaction as
+        from the running counts that migration 19's triggers keep in the same transaction as
         each row's change (exact after a restart too), not counted: the announcement runner
         asks every few seconds, and counting 100,000 rows held the shared connection ~50 ms."""
         rows = await self._all(

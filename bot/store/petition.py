@@ -18,7 +18,7 @@ from .planning import cancel_unowed_announcements
 # lone signer "#201"), and their gaps would show how many withdrew. Counted as the total less
 # those signed after: a new signer is last, so signing costs no scan (a whole COUNT(*) is one
 # b-tree count), and only an early signer's /mydata pays for counting the rows after them.
-# The total from the running counts (migration 17), not a count of a million rows.
+# The total from the running counts (migration 19), not a count of a million rows.
 TOTAL = "(SELECT COALESCE(SUM(n), 0) FROM signature_counts)"
 WITH_NUMBER = (
     f"SELECT s.*, {TOTAL} AS total, {TOTAL}"

@@ -153,7 +153,7 @@ class ReferralStore:
         """How many standing signatures came through a referral, and the top referrers as
         (their signature number, count): a number, never a name; referrers who have not
         signed themselves are left out of the list."""
-        # The running counts (migration 17), and the credits first (CROSS JOIN fixes the
+        # The running counts (migration 19), and the credits first (CROSS JOIN fixes the
         # order): scanning a million signatures for the few that brought someone took 100 ms.
         referred = await self._scalar(
             "SELECT COALESCE(SUM(n), 0) FROM signature_counts WHERE referred = 1")

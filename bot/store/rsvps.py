@@ -1,5 +1,5 @@
 """SQL for the Week of Action's RSVPs: who is going to which event, and the running count of
-people going per event (migration 17's triggers keep it). A mixin of Storage."""
+people going per event (migration 19's triggers keep it). A mixin of Storage."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class RsvpStore:
 
     async def rsvp_view(self, platform: str, user_id: str) -> tuple[set[str], dict[str, int]]:
         """What the event list shows, in one read: the events this person is going to, and
-        event id -> people going (the running counts of migration 17)."""
+        event id -> people going (the running counts of migration 19)."""
         rows = await self._all(
             "SELECT event_id, going, 0 FROM event_counts WHERE going > 0 UNION ALL"
             " SELECT event_id, 0, 1 FROM rsvps WHERE platform = ? AND user_id = ?",
@@ -62,6 +62,6 @@ class RsvpStore:
             await cancel_reminders(db, platform, user_id, sorted(not_going), now)
 
     async def rsvp_counts(self) -> dict[str, int]:
-        """event id -> people going: the running counts (migration 17), not a count of rows."""
+        """event id -> people going: the running counts (migration 19), not a count of rows."""
         rows = await self._all("SELECT event_id, going FROM event_counts WHERE going > 0")
         return {row[0]: row[1] for row in rows}
