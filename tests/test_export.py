@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import stat
 from datetime import UTC, datetime
 
@@ -47,11 +46,7 @@ def test_mailing_list_has_only_those_who_asked_for_updates(workdir):
     assert invoke(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
     seed(workdir / "campaign.db")
     out = workdir / "mailing.csv"
-    old = os.umask(0)
-    try:
-        result = invoke(workdir, "export", "mailing-list", "--out", str(out))
-    finally:
-        os.umask(old)
+    result = invoke(workdir, "export", "mailing-list", "--out", str(out), umask=0)
 
     assert result.returncode == 0, result.stderr
     assert "Exported 3 signers who asked for updates" in result.stdout

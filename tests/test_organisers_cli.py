@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import stat
 from datetime import UTC, datetime
 
@@ -27,11 +26,7 @@ def owner_only(path) -> bool:
 def test_chart_writes_the_png_owner_only(workdir):
     assert invoke(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
     out = workdir / "growth.png"
-    old = os.umask(0)
-    try:
-        result = invoke(workdir, "chart", "--out", str(out))
-    finally:
-        os.umask(old)
+    result = invoke(workdir, "chart", "--out", str(out), umask=0)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"Chart of 1 signature written to {out}")
@@ -68,11 +63,7 @@ def test_export_rsvps_one_row_each_owner_only_formulas_neutralised(workdir):
     assert invoke(workdir, "console", stdin=SIGN_SCRIPT).returncode == 0
     seed(workdir / "campaign.db")
     out = workdir / "rsvps.csv"
-    old = os.umask(0)
-    try:
-        result = invoke(workdir, "export", "rsvps", "--out", str(out))
-    finally:
-        os.umask(old)
+    result = invoke(workdir, "export", "rsvps", "--out", str(out), umask=0)
 
     assert result.returncode == 0, result.stderr
     assert "Exported 4 RSVPs" in result.stdout

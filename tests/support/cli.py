@@ -46,10 +46,13 @@ class Result:
     stderr: str
 
 
-def invoke(workdir: Path, *args: str, stdin: str = "", env: dict | None = None) -> Result:
+def invoke(workdir: Path, *args: str, stdin: str = "", env: dict | None = None,
+           umask: int | None = None) -> Result:
     """`python -m bot *args` in this process, as `run` would start it: in `workdir`, with no
-    token in the environment but those in `env`, `stdin` as its input. The process-wide state
-    main() touches (the root logger, the current directory, sys.stdin) is put back after."""
+    token in the environment but those in `env`, `stdin` as its input, and `umask` if given
+    (0: a file made with the default mode would be world-readable, so an owner-only file
+    proves it was made so). The process-wide state main() touches (the root logger, the
+    current directory, sys.stdin, the umask) is put back after."""
     out, err = io.StringIO(), io.StringIO()
     root = logging.getLogger()
     saved = root.handlers[:], root.level, {name: logging.getLogger(name).level
@@ -68,11 +71,14 @@ def invoke(workdir: Path, *args: str, stdin: str = "", env: dict | None = None) 
             patch.setenv(variable, value)
         patch.setattr(sys, "stdin", io.StringIO(stdin))
         patch.setattr(app, "console", console_on_this_stdin)
+        old_umask = os.umask(umask) if umask is not None else None
         try:
             status = main(list(args))
         except SystemExit as exc:  # argparse refusing the arguments
             status = exc.code if isinstance(exc.code, int) else 1
         finally:
+            if old_umask is not None:
+                os.umask(old_umask)
             root.handlers[:], level, levels = saved
             root.setLevel(level)
             for name, quiet in levels.items():
