@@ -29,7 +29,7 @@ async def test_rsvp_in_spanish(make_chat):
     chat = make_chat(locale="es")
     text = await chat.send("/rsvp")
     assert text.startswith("Semana de Acción\n\n" + DAY1_ES + "\nlun, 7 jun 2027, 19:00–20:00 EDT")
-    assert "Conectarte en línea" in text and "0 personas van" in text
+    assert "Conéctate en línea" in text and "0 personas van" in text
     assert text.endswith("Elige los eventos a los que vas a ir:")
     assert chat.labels[0].startswith("Voy: Llamada de arranque")
     assert chat.labels[-1] == "A todos"
