@@ -71,6 +71,23 @@ async def test_discord_members_sign_and_rsvp_from_the_panel_and_it_shows_the_cou
         fake.refusals.clear()
 
 
+@bounded(40)
+async def test_the_panel_buttons_work_after_a_restart_daily_actions_included(dconfig, clock,
+                                                                            fake):
+    async with running(dconfig, clock, fake) as first:
+        first.bot.senders["discord"] = first
+        await answer(fake, await fake.command("panel", user_id=MODERATOR_DISCORD_ID))
+        [panel] = await first.bot.store.all_panels()
+    message = fake.messages[panel.message_id]
+    async with running(dconfig, clock, fake) as second:  # a new client, the same database
+        second.bot.senders["discord"] = second
+        daily = await answer(fake, await fake.press(message, "panel:subscribe", user_id="1004",
+                                                     user_name="Katherine"))
+        assert all(m["flags"] & EPHEMERAL for m in daily)  # the presser's own answer
+        assert "You're subscribed." in text(daily)
+    assert rows(dconfig, "SELECT user_id, active FROM subscriptions") == [("1004", 1)]
+
+
 @bounded(30)
 async def test_a_supporter_cannot_post_a_panel_on_discord(dconfig, clock, fake):
     async with running(dconfig, clock, fake) as adapter:
