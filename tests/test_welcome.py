@@ -173,3 +173,30 @@ async def test_the_console_opens_with_the_welcome_and_numbered_choices(config):
     assert "[4] Donate: https://mediajustice.org/donate/" in shown_text
     assert "\n\nhttps://mediajustice.org/donate/\n" in shown_text  # 4 pressed: the link
     assert "Week of Action\n\nKick-off call" in shown_text  # then 2: the event list
+
+
+async def test_in_a_group_without_private_answers_the_buttons_link_to_the_private_chat(
+        make_chat, bot):
+    # A Telegram group answers a press only there: the welcome's buttons open the private chat,
+    # where the form, the person's own list and their subscription can start.
+    bot.deep_links["telegram"] = "https://t.me/CampaignTestBot?start={}".format
+    group = make_chat(user_id="42", chat_id="-1001234")
+    await group.send("/start")
+    links = {b.label: b.url for b in group.buttons}
+    assert list(links) == BUTTONS
+    assert [links[label] for label in BUTTONS[:3]] == [
+        f"https://t.me/CampaignTestBot?start={name}" for name in ("sign", "rsvp", "subscribe")]
+    # Where a press can be answered privately in a group (a Discord server), actions stay.
+    server = make_chat(user_id="43", chat_id="5555", platform="discord")
+    await server.send("/start")
+    assert [b.url for b in server.buttons][:3] == [None, None, None]
+
+
+async def test_the_signing_day_is_the_persons_own(make_chat, clock):
+    # Signed at 02:00 UTC on 1 June: still 31 May in New York (the campaign's zone), already
+    # 1 June in Berlin, where this person lives: the welcome says what /progress says.
+    clock.now = lambda: datetime(2027, 6, 1, 2, 0, tzinfo=UTC)
+    chat = make_chat()
+    await chat.send("/settings timezone Europe/Berlin")
+    await sign_up(chat)
+    assert "You signed on 1 June, thank you." in await chat.send("/start")

@@ -12,7 +12,7 @@ from dataclasses import replace
 from ..core import Bold, Button, FormRequest, Outgoing, Reply
 from ..i18n import N_, NP_
 from ..routing import STALE, Context, Router, as_list
-from .countdown import countdown_line
+from .countdown import countdown_line, user_zone
 
 router = Router()
 
@@ -41,25 +41,36 @@ async def welcome_reply(ctx: Context) -> Reply:
     signature = await ctx.store.signature_of(ctx.user.platform, ctx.user.id) if direct else None
     ask = ctx.text(campaign.ask) or ctx.text(config.petition.title)
     parts: list = [Bold(ctx.text(campaign.name)), f"\n{ask}\n\n"]
-    if signature is not None:
-        signed_on = signature.signed_at.astimezone(config.zone).date()
+    if signature is not None:  # the day as /progress says it: in their own timezone
+        signed_on = signature.signed_at.astimezone(await user_zone(ctx)).date()
         parts.append(ctx.t(YOU_SIGNED, date=ctx.tr.day_month(signed_on)) + "\n")
     parts.append(ctx.n(*COUNT, total) if total or over else ctx.t(FIRST))
     if over:
         parts.append("\n" + ctx.text(config.prompts.closing_message))
     else:
         parts += ["\n", *countdown_line(config, ctx.now, ctx.tr)]
+    # In a group where a press can only be answered there (no private answers in a group),
+    # the buttons are links to the person's private chat with the bot, as a panel's are:
+    # a form or a personal list cannot start in the group.
+    known = ctx.bot.capabilities.get(ctx.user.platform)
+    link = None if direct or (known is not None and known.ephemeral) else (
+        ctx.bot.deep_links.get(ctx.user.platform))
+
+    def opening(label: str, target: str) -> Button:
+        return Button(ctx.t(label), url=link(target)) if link else Button(
+            ctx.t(label), ACTION, (target,))
+
     buttons: list[Button] = []
     if not over:  # after the deadline, nothing more to sign or to invite to
-        opens = ("invite", INVITE) if signature is not None else ("sign", SIGN)
-        buttons.append(Button(ctx.t(opens[1]), ACTION, (opens[0],)))
+        buttons.append(opening(INVITE, "invite") if signature is not None
+                       else opening(SIGN, "sign"))
     if any(event.ends_at > ctx.now for event in config.events):
-        buttons.append(Button(ctx.t(RSVP), ACTION, ("rsvp",)))
+        buttons.append(opening(RSVP, "rsvp"))
     if not over:
         # In a private chat the press subscribes at once, as "Yes, subscribe me" does; in a
         # group it would subscribe the whole chat, so there it asks first, as its link does.
         buttons.append(Button(ctx.t(DAILY), "subscribe") if direct
-                       else Button(ctx.t(DAILY), ACTION, ("subscribe",)))
+                       else opening(DAILY, "subscribe"))
     buttons.append(Button(ctx.t(DONATE), url=campaign.donate_url))
     return Reply.of(*parts, buttons=[[b] for b in buttons], private=True)
 
