@@ -34,11 +34,12 @@ async def test_progress_shows_signature_events_actions_streak_and_todays_action(
     assert "You've marked 2 daily actions done." in text
     assert "Current streak: 0 days in a row. Best streak: 2 days." in text
     assert "Today's action (Tue 8 Jun 2027):" in text
-    assert chat.labels == ["Done ✓"]
+    assert text.index("Today's action") < text.index("Next event:")  # both, in that order
+    assert chat.labels == ["Done ✓"]  # already going to the next event: no Going button
     await chat.press("Done ✓")
     text = await chat.send("/progress")
     assert "Current streak: 1 day in a row. Best streak: 2 days." in text
-    # Today's action done: the next event instead.
+    # Today's action done: only the next event.
     assert "Today's action" not in text
     assert "Next event:" in text and "You're going." in text
 
@@ -86,3 +87,17 @@ async def sign_up_es(chat) -> None:
     await chat.press("Omitir")  # email
     await chat.press("Omitir")  # postcode
     await chat.press("Firmar")
+
+
+async def test_going_under_progress_answers_with_the_list_and_leaves_the_summary(chat):
+    await chat.press_data("done:2027-06-01")  # today's action done: the next event shows
+    assert "Send /rsvp to join it." in await chat.send("/progress")
+    text = await chat.press("Going: Kick-off call")
+    assert text.startswith("You're going to Kick-off call")
+    assert not chat.edited  # a new message: the summary it was pressed under stays
+
+
+async def test_a_subscriber_with_nothing_else_sees_their_progress_not_the_nudge(chat):
+    await chat.send("/subscribe")
+    text = await chat.send("/progress")
+    assert text != NUDGE and "You haven't signed the petition yet" in text

@@ -17,6 +17,9 @@ from .calendar import add_button, add_mine_button
 router = Router()
 
 TITLE_IN_LABEL = 28  # characters of an event's title on its button
+# The last payload part of a Going button shown anywhere but the event list (/progress): the
+# press answers with the list as a new message, instead of replacing the message it sat on.
+ELSEWHERE = "new"
 
 HEADING = N_("Week of Action")
 NO_EVENTS = N_("There are no events planned right now.")
@@ -134,8 +137,9 @@ async def rsvp_pressed(ctx: Context):
         # The same list, re-rendered: it replaces the pressed one (Reply.edit).
         return replace(await event_list(ctx, ctx.t(JOINED_ALL if wanted else ALREADY_ALL)),
                        edit=True)
+    elsewhere = payload[1:] == (ELSEWHERE,)
     going = payload[1:] != ("no",)
-    valid = len(payload) in (1, 2) and payload[1:] in ((), ("no",))
+    valid = len(payload) in (1, 2) and payload[1:] in ((), ("no",), (ELSEWHERE,))
     event = ctx.config.event(payload[0]) if valid else None
     if event is None:
         return Reply.of(ctx.t(STALE), private=True)
@@ -149,7 +153,7 @@ async def rsvp_pressed(ctx: Context):
     else:
         await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
         note = ctx.t(LEFT, title=ctx.text(event.title))
-    return replace(await event_list(ctx, note, joined), edit=True)
+    return replace(await event_list(ctx, note, joined), edit=not elsewhere)
 
 
 def reminder_reply(config, event: Event, kind: str, now: datetime, zone: ZoneInfo,

@@ -11,7 +11,7 @@ from ..routing import Context, Router
 from ..streaks import local_today, streak
 from ..text import shorten
 from .countdown import today_reply, user_zone
-from .events import GOING_LABEL, TITLE_IN_LABEL, when
+from .events import ELSEWHERE, GOING_LABEL, TITLE_IN_LABEL, when
 
 router = Router()
 
@@ -52,7 +52,8 @@ async def progress(ctx: Context):
     signature = await store.signature_of(user.platform, user.id)
     answers = await store.attendance_of(user.platform, user.id)  # the RSVPs, answered or not
     done = {date.fromisoformat(d) for d in await store.actions_done(user.platform, user.id)}
-    if signature is None and not answers and not done:
+    subscribed = await store.subscription_of(user.platform, user.id)
+    if signature is None and not answers and not done and not (subscribed and subscribed.active):
         return Reply.of(ctx.t(NOTHING_YET), private=True)
     zone = await user_zone(ctx)
     today = local_today(ctx.now, zone)
@@ -73,14 +74,15 @@ async def progress(ctx: Context):
     if done:
         run = streak(done, today)
         parts.append(item(ctx.n(*CURRENT, run.current) + " " + ctx.n(*BEST, run.best)))
-    # What is next: today's action while the campaign runs and it is not done, else the next
-    # event (and how to join it).
+    # What is next: today's action while the campaign runs and it is not done (with its Done
+    # button), then the next event (and how to join it).
+    buttons: list = []
     if ctx.now < ctx.config.campaign.deadline and today not in done:
-        action = today_reply(ctx, today)  # with its Done button
-        return Reply.of(*parts, "\n\n", *action.body, buttons=action.buttons, private=True)
+        action = today_reply(ctx, today)
+        parts += ["\n\n", *action.body]
+        buttons += [list(row) for row in action.buttons]
     upcoming = sorted((e for e in ctx.config.events if e.starts_at > ctx.now),
                       key=lambda e: e.starts_at)
-    buttons: list = []
     if upcoming:
         parts += next_event(ctx, upcoming[0], zone, upcoming[0].id in answers, buttons)
     return Reply.of(*parts, buttons=buttons, private=True)
@@ -93,5 +95,7 @@ def next_event(ctx: Context, event: Event, zone, going: bool, buttons: list) -> 
     if going:
         return [*line, " " + ctx.t(YOU_GO)]
     title = shorten(ctx.text(event.title), TITLE_IN_LABEL)
-    buttons.append([Button(ctx.t(GOING_LABEL, title=title), "rsvp", (event.id,))])
+    # ELSEWHERE: pressed under this summary, the answer is the event list as a new message
+    # (an edit would replace the summary with it).
+    buttons.append([Button(ctx.t(GOING_LABEL, title=title), "rsvp", (event.id, ELSEWHERE))])
     return [*line, " " + ctx.t(RSVP_HINT)]
