@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from bot.i18n import Text
 from bot.storage import MIGRATIONS, Storage
 
 NOW = datetime(2027, 6, 1, 13, 0, tzinfo=UTC)
@@ -196,4 +197,14 @@ async def test_the_list_keeps_its_unchanging_parts_yet_follows_an_edited_config(
     edited = config.model_copy(update={"events": tuple(events)})
     async with open_bot(edited, clock) as bot:
         text = await MemoryChat(bot, user_id="1003").send("/rsvp")
+        spanish = await MemoryChat(bot, user_id="1005", locale="es").send("/rsvp")
     assert "Seattle, outside Day 1" in text and "Seattle" not in first
+    # Only the Spanish title edited (the English one, which Text compares by, unchanged).
+    title = events[0].title
+    events[0] = events[0].model_copy(update={"title": Text(str(title), {
+        **title.versions, "es": "Llamada de arranque, con otro título"})})
+    retitled = config.model_copy(update={"events": tuple(events)})
+    async with open_bot(retitled, clock) as bot:
+        text = await MemoryChat(bot, user_id="1004", locale="es").send("/rsvp")
+    assert "Llamada de arranque, con otro título" in text
+    assert "Llamada de arranque, con otro título" not in spanish

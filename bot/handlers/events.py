@@ -52,12 +52,18 @@ def when(event: Event, zone, tr: Translator) -> Moment:
                   until=event.ends_at)
 
 
-@lru_cache(maxsize=256)
 def _event_block(event: Event, zone, tr: Translator) -> tuple[tuple, Button, Button]:
     """What never changes between presses, per event and language: its lines (title, time,
     place, description) and its two buttons. Built once, not on every press (issue 15): the
-    same spans then render from the adapter's cache too. Keyed by the (frozen) event, so an
-    edited config builds afresh."""
+    same spans then render from the adapter's cache too. Keyed by the (frozen) event and by
+    its words in this language (config Text compares by its default-language string alone,
+    so an edited translation must be part of the key), so an edited config builds afresh."""
+    words = tuple(tr.text(t) for t in (event.title, event.location, event.description) if t)
+    return _built_block(event, zone, tr, words)
+
+
+@lru_cache(maxsize=256)
+def _built_block(event: Event, zone, tr: Translator, words: tuple) -> tuple[tuple, Button, Button]:
     parts: list = ["\n\n", Bold(tr.text(event.title)), "\n", when(event, zone, tr), "\n"]
     if event.url:
         parts.append(Link(tr.t(JOIN_ONLINE), event.url))
