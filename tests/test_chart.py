@@ -124,3 +124,15 @@ async def test_a_supporter_gets_no_chart(chat, renders):
     assert "only for campaign moderators" in await chat.send("/stats")
     assert chat.attachments == []
     assert renders == []
+
+
+async def test_a_chart_that_cannot_be_drawn_leaves_the_numbers(moderator, monkeypatch, caplog):
+    def broken(data):
+        raise RuntimeError("no fonts on this machine")
+
+    monkeypatch.setattr(chart, "render", broken)
+    text = await moderator.send("/stats")
+    assert "Campaign stats" in text and "Signatures:" in text
+    assert moderator.attachments == []
+    assert "could not be drawn: RuntimeError" in caplog.text
+    assert "no fonts" not in caplog.text  # the type only, never an exception's words

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
 
@@ -12,6 +13,7 @@ from ..routing import Context, Router
 from ..storage import Storage
 
 router = Router()
+log = logging.getLogger(__name__)
 
 # Every count is formatted for the moderator's language ("60,000" / "60.000"); the sentences
 # carry no surrounding line breaks, which the handler lays out.
@@ -50,13 +52,19 @@ CHART_FRESH = timedelta(minutes=1)
 _charts: WeakKeyDictionary[Storage, dict[str, tuple[datetime, bytes]]] = WeakKeyDictionary()
 
 
-async def growth_chart(ctx: Context) -> Attachment:
+async def growth_chart(ctx: Context) -> tuple[Attachment, ...]:
+    """The chart as the reply's attachment; none when drawing it failed (a font or a library
+    error), so the moderator still gets every number."""
     cached = _charts.setdefault(ctx.store, {})
     drawn = cached.get(ctx.lang)
     if drawn is None or not drawn[0] <= ctx.now < drawn[0] + CHART_FRESH:
-        png = await chart.growth_png(ctx.store, ctx.config, ctx.now, ctx.tr)  # off the loop
+        try:
+            png = await chart.growth_png(ctx.store, ctx.config, ctx.now, ctx.tr)  # off the loop
+        except Exception as exc:  # the numbers matter more than the picture
+            log.error("the growth chart could not be drawn: %s", type(exc).__name__)
+            return ()
         drawn = cached[ctx.lang] = (ctx.now, png)
-    return Attachment("growth.png", "image/png", drawn[1])
+    return (Attachment("growth.png", "image/png", drawn[1]),)
 
 
 REFERRED = N_("Signed through an invite: {count}")
@@ -89,4 +97,4 @@ async def stats(ctx: Context):
     parts.append("\n\n" + t(REFERRED, count=num(s.referred)))
     parts += ["\n  " + t(TOP_REFERRER, number=number, count=num(n))
               for number, n in s.top_referrers]
-    return Reply.of(*parts, private=True, attachments=(await growth_chart(ctx),))
+    return Reply.of(*parts, private=True, attachments=await growth_chart(ctx))
