@@ -230,7 +230,7 @@ class Scheduler:
                 message = await self._message(f"attendance:{event.id}", "attendance", now,
                                               messages.attendance_spec(event))
                 added += await self.bot.store.enqueue_attendance(
-                    event.id, message, self.platforms(), now, ask_at + ASK_FOR)
+                    event.id, message, self.platforms(), now, ask_at + ASK_FOR, event.ends_at)
             except Exception as exc:  # one event's failure leaves the others' questions
                 log.error("attendance for event %s failed with %s\n%s", event.id,
                           type(exc).__name__, stack(exc))

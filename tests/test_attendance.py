@@ -110,3 +110,16 @@ async def test_mydata_shows_the_answer_and_forget_erases_it(bot, clock):
     assert await chat.press_data("attended:day1:yes") == (
         f"You no longer have an RSVP for {TITLE}, so there is nothing to record.")
     assert await bot.store.attendance_of("telegram", "1001") == {}
+
+
+async def test_an_event_moved_later_is_asked_about_again_after_its_new_end(bot, clock,
+                                                                          scheduler, path):
+    await rsvp(bot, "1001")
+    assert await tick(scheduler, clock, ASK_AT) == 1
+    # The organisers move the kick-off a day later (its question went out for the old end).
+    moved = bot.config.events[0].model_copy(update={
+        "starts_at": bot.config.events[0].starts_at + timedelta(days=1),
+        "ends_at": DAY1_ENDS + timedelta(days=1)})
+    bot.config = bot.config.model_copy(update={"events": (moved, *bot.config.events[1:])})
+    assert await tick(scheduler, clock, ASK_AT + timedelta(days=1)) == 1
+    assert len(questions(path)) == 2

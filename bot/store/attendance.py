@@ -45,28 +45,33 @@ class AttendanceStore:
 
     async def enqueue_attendance(self, event_id: str, message_id: int,
                                  platforms: tuple[str, ...], now: datetime,
-                                 expires_at: datetime) -> int:
+                                 expires_at: datetime, ends_at: datetime | None = None) -> int:
         """One "Did you make it?" per RSVP standing for the event, to the person's private chat
         (addressed by their user id on both platforms), once: the idempotency key is per person
         and event. The row names the event, so cancelling the RSVP cancels it and the claim
         refuses it once the RSVP is gone. A platform is planned once (noted in platform_state),
-        so the minute loop does not re-run the insert over every RSVP for two days."""
+        so the minute loop does not re-run the insert over every RSVP for two days. `ends_at`:
+        when the event ends; both keys name it, so an event moved later in the config is asked
+        about again after its new end (the rows queued for the old one are skipped when sent,
+        since the event has not ended then)."""
+        occasion = iso(ends_at) if ends_at is not None else ""
         added = 0
         async with self.transaction() as db:
             for platform in platforms:
                 cursor = await db.execute(
                     "INSERT INTO platform_state (platform, key, value) VALUES (?, ?, ?)"
                     " ON CONFLICT (platform, key) DO NOTHING",
-                    (platform, f"attendance_asked:{event_id}", iso(now)))
+                    (platform, f"attendance_asked:{event_id}:{occasion}", iso(now)))
                 if not cursor.rowcount:  # planned on an earlier tick
                     continue
                 cursor = await db.execute(
                     "INSERT INTO outbox (message_id, platform, chat_id, user_id, idem_key,"
                     " not_before, updated_at, expires_at, event_id, priority)"
                     " SELECT ?, platform, user_id, user_id, 'attendance:' || event_id || ':'"
-                    " || platform || ':' || user_id, ?, ?, ?, event_id, 1"
+                    " || platform || ':' || user_id || '@' || ?, ?, ?, ?, event_id, 1"
                     " FROM rsvps WHERE event_id = ? AND platform = ?"
                     " ON CONFLICT (idem_key) DO NOTHING",
-                    (message_id, iso(now), iso(now), iso(expires_at), event_id, platform))
+                    (message_id, occasion, iso(now), iso(now), iso(expires_at), event_id,
+                     platform))
                 added += cursor.rowcount
         return added
