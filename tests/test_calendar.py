@@ -110,7 +110,10 @@ def test_a_long_description_is_cut_so_the_link_fits_a_discord_button(config):
 async def test_going_offers_add_to_calendar_which_sends_the_event_file(chat, bot):
     await chat.send("/rsvp")
     await chat.press("Going: Kick-off")
-    assert chat.labels[-2:] == ["Add to calendar", "Add my events to calendar"]
+    # The confirmation offers both at once: the file, and the Google Calendar link.
+    assert chat.labels[-3:] == ["Add to calendar", "Google Calendar", "Add my events to calendar"]
+    [offered] = [b for b in chat.buttons if b.label == "Google Calendar"]
+    assert offered.url == google_link(bot.config.event("day1"), translator("en"))
 
     text = await chat.press("Add to calendar")
 
@@ -166,7 +169,7 @@ async def test_still_coming_offers_add_to_calendar(chat):
     text = await chat.press_data("rsvpr:day3:yes")
 
     assert text == "Great, see you there!"
-    assert chat.labels == ["Add to calendar"]
+    assert chat.labels == ["Add to calendar", "Google Calendar"]
     await chat.press("Add to calendar")
     assert [e["SUMMARY"] for e in parsed(chat).events] == ["Call-in day: tell Amazon's leadership"]
 

@@ -1,6 +1,6 @@
 """Add to calendar: an event's .ics file and its Google Calendar link, or one file with every
 upcoming event the person is going to. The buttons are offered by bot/handlers/events.py on
-RSVP confirmations and /rsvp (add_button, add_mine_button)."""
+RSVP confirmations and /rsvp (add_buttons, add_mine_button)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,13 @@ MINE = NP_("Your upcoming event, in one file: open it to add it to your calendar
            "Your {count} upcoming events, in one file: open it to add them to your calendar.")
 
 
-def add_button(ctx: Context, event: Event) -> Button:
-    return Button(ctx.t(ADD), "cal", (event.id,))
+def add_buttons(ctx: Context, event: Event) -> list[Button]:
+    """The row an RSVP confirmation carries: the .ics file, and the Google Calendar link."""
+    return [Button(ctx.t(ADD), "cal", (event.id,)), google_button(ctx, event)]
+
+
+def google_button(ctx: Context, event: Event) -> Button:
+    return Button(ctx.t(GOOGLE_LABEL), url=google_link(event, ctx.tr))
 
 
 def add_mine_button(ctx: Context) -> Button:
@@ -45,8 +50,8 @@ async def event_file(ctx: Context):
         return Reply.of(ctx.t(STALE), private=True)
     title = ctx.text(event.title)
     data = invite(ctx.config, [event], ctx.tr, ctx.now)
-    google = Button(ctx.t(GOOGLE_LABEL), url=google_link(event, ctx.tr))
-    return Reply.of(*ctx.tr.spans(ONE, title=Bold(title)), buttons=[[google]], private=True,
+    return Reply.of(*ctx.tr.spans(ONE, title=Bold(title)), buttons=[[google_button(ctx, event)]],
+                    private=True,
                     attachments=(Attachment(filename(title, event.id), MEDIA_TYPE, data),))
 
 

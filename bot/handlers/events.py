@@ -12,7 +12,7 @@ from ..core import Bold, Button, Link, Moment, Reply
 from ..i18n import N_, NP_, Translator, negotiate, translator
 from ..routing import STALE, Context, Router
 from ..text import merged, shorten
-from .calendar import add_button, add_mine_button
+from .calendar import add_buttons, add_mine_button
 
 router = Router()
 
@@ -113,7 +113,7 @@ async def event_list(ctx: Context, note: str | None = None,
     if any(e.id not in mine for e in upcoming) and len(upcoming) > 1:
         buttons.append([Button(ctx.t(ALL_LABEL), "rsvp", ("all",))])
     if joined is not None:
-        buttons.append([add_button(ctx, joined)])
+        buttons.append(add_buttons(ctx, joined))
     if any(e.id in mine for e in upcoming):
         buttons.append([add_mine_button(ctx)])
     going = len(mine & {e.id for e in events})
@@ -201,7 +201,7 @@ async def reminder_pressed(ctx: Context):
     if payload[1] == "yes":  # also puts back someone who had cancelled in between
         await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now,
                                   language=app_language(ctx))
-        return Reply.of(ctx.t(SEE_YOU), buttons=[[add_button(ctx, event)]], private=True)
+        return Reply.of(ctx.t(SEE_YOU), buttons=[add_buttons(ctx, event)], private=True)
     await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
     return Reply.of(ctx.t(SORRY, title=ctx.text(event.title)), private=True)
 
