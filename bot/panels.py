@@ -5,7 +5,9 @@ Panels are rows in the database, so the edits resume after a restart. Each edit 
 platform's pace like the outbox's sends (the same limiter and per-chat spacing of that
 platform's OutboxWorker), so a burst of panels never pushes deliveries past a platform's limits.
 A panel whose message was deleted, or whose chat the bot was removed from, is forgotten: never
-edited again (each refused request counts against the bot on Discord).
+edited again (each refused request counts against the bot on Discord). A panel whose chat got
+a new id (a Telegram group upgraded to a supergroup) has no message there (Storage.move_chat):
+it is posted afresh, at once.
 
 The check runs once a minute, and at once when woken (`wake`: a signature or a withdrawal,
 Context.signatures_changed), so a new count shows within seconds; a panel edited less than a
@@ -21,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .handlers.messages import panel_fingerprint, render_panel
-from .sender import MESSAGE_GONE, DeliveryResult, Outcome
+from .sender import CHAT_MOVED, MESSAGE_GONE, DeliveryResult, Outcome
 from .storage import Panel
 
 if TYPE_CHECKING:
@@ -63,6 +65,10 @@ class PanelService:
                 rendered[panel.platform] = (reply, panel_fingerprint(self.bot, panel.platform,
                                                                       reply))
             reply, shown = rendered[panel.platform]
+            if not panel.message_id:  # moved to a new chat id: posted there, not edited
+                await self._wait_turn(panel)
+                done[await self._post(panel, reply, shown, now)] += 1
+                continue
             if shown == panel.shown:
                 continue
             since = now - (panel.edited_at or panel.created_at)
@@ -76,6 +82,24 @@ class PanelService:
             done[await self._settle(panel, result, shown, now)] += 1
         return done
 
+    async def _post(self, panel: Panel, reply, shown: str, now: datetime) -> str:
+        """Post the panel in its chat, which has no message of it (the chat got a new id)."""
+        store, sender = self.bot.store, self.bot.senders[panel.platform]
+        result = await sender.deliver(panel.chat_id, reply)
+        if result.outcome in (Outcome.RETRY, Outcome.UNCERTAIN):
+            return "waiting"  # tried again at the next check
+        if not result.ok or not result.message_id:  # it may not post there: forgotten
+            await store.drop_panel(panel.platform, panel.chat_id, "")
+            log.info("%s: a moved panel could not be posted (%s); forgotten", panel.platform,
+                     result.reason)
+            return "dropped"
+        if not await store.panel_posted(panel, result.message_id, shown, now):
+            # A moderator posted or removed the chat's panel meanwhile: theirs stands.
+            delete = getattr(sender, "delete", None)
+            if delete is not None:
+                await delete(panel.chat_id, result.message_id)
+        return "edited"
+
     async def _wait_turn(self, panel: Panel) -> None:
         worker = self.workers.get(panel.platform)
         if worker is not None:  # an edit is a request like a send: it waits its turn
@@ -85,6 +109,10 @@ class PanelService:
     async def _settle(self, panel: Panel, result: DeliveryResult, shown: str,
                       now: datetime) -> str:
         store = self.bot.store
+        if result.reason == CHAT_MOVED:
+            # The row moved to the chat's new id without a message: posted there at once.
+            self.due = 0.0
+            return "waiting"
         if result.outcome is Outcome.GONE or result.reason == MESSAGE_GONE:
             # Deleted by someone, or the bot was removed from the chat: forgotten for good.
             await store.drop_panel(panel.platform, panel.chat_id, panel.message_id)

@@ -211,16 +211,23 @@ async def test_a_signature_wakes_the_running_service_for_a_prompt_edit(bot, cloc
         await running
 
 
-async def test_a_group_that_became_a_supergroup_keeps_its_panel(bot, clock, make_chat, telegram):
+async def test_a_panel_moved_to_a_supergroup_is_posted_there_afresh(bot, clock, make_chat,
+                                                                   telegram):
+    """A send found the group upgraded (move_chat): the old message stays in the old group, so
+    the panel has no message in the new chat until the service posts one."""
     bot.deep_links["telegram"] = LINK.format
     await in_group(make_chat).send("/panel")
     assert await bot.store.move_chat("telegram", GROUP, "-1009999")
     [panel] = await bot.store.all_panels()
-    assert (panel.chat_id, panel.message_id) == ("-1009999", "1")
+    assert (panel.chat_id, panel.message_id) == ("-1009999", "")
+    service = PanelService(bot)
+    assert (await service.check())["edited"] == 1  # at once: no minute to wait for a post
+    assert telegram.edits == [] and telegram.chats == [GROUP, "-1009999"]
+    assert (await bot.store.panel_of("telegram", "-1009999")).message_id == "2"
     await sign(bot, clock, 1)
     clock.advance(minutes=1)
-    assert (await PanelService(bot).check())["edited"] == 1
-    assert telegram.edits[-1][:2] == ("-1009999", "1")
+    assert (await service.check())["edited"] == 1
+    assert telegram.edits[-1][:2] == ("-1009999", "2")
 
 
 async def test_an_hour_passing_edits_no_discord_panel_and_telegram_ones_daily(
