@@ -16,6 +16,7 @@ from tests.fakes.discord_api import EPHEMERAL, answer, bounded, button_id, runni
 from tests.fakes.telegram_api import message_update
 from tests.fakes.telegram_harness import BOUND, USERNAME
 from tests.support.database import rows
+from tests.support.waiting import wait_until
 
 GROUP = -1001234567890
 
@@ -163,3 +164,24 @@ async def test_a_telegram_group_that_became_a_supergroup_gets_its_panel_posted_t
     assert "1 person has signed." in api.sent(new)[0].text
     assert [c.params["chat_id"] for c in api.calls_to("editMessageText")] == [str(old),
                                                                               str(new)]
+
+
+@bounded(30)
+async def test_a_discord_panel_whose_channel_was_deleted_is_dropped(dconfig, clock, fake):
+    async with running(dconfig, clock, fake) as adapter:
+        bot = adapter.bot
+        bot.senders["discord"] = adapter
+        await answer(fake, await fake.command("panel", user_id=MODERATOR_DISCORD_ID))
+        assert len(await bot.store.all_panels()) == 1
+        await fake.delete_channel(fake.channel_id)
+        await wait_until(lambda: adapter.client.get_channel(int(fake.channel_id)) is None,
+                         timeout=5, what="the client forgetting the channel")
+        clock.current = bot.config.campaign.deadline + timedelta(minutes=1)  # content changes
+        assert (await PanelService(bot).check())["dropped"] == 1
+        assert await bot.store.all_panels() == []
+        # The id is no user's: Discord refuses a DM with it, once, and it is never tried again.
+        assert [r[2:] for r in fake.refusals] == [(400, 50033)]
+        fake.refusals.clear()
+        clock.advance(days=1)
+        await PanelService(bot).check()
+        assert fake.refusals == [] and len(fake.calls_to("POST", "/users/@me/channels")) == 1
