@@ -4,16 +4,19 @@ and the service that keeps each panel current (frozen clock, fake senders, no sl
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 from bot.core import Moment
 from bot.handlers.panel_view import render
+from bot.outbox import OutboxWorker
+from bot.pacing import Pacing
 from bot.panels import PanelService
 from bot.sender import MESSAGE_GONE, ChatAccess, DeliveryResult, Outcome
 from bot.storage import NOT_PERSONAL, PERSONAL_TABLES
 from tests.conftest import MODERATOR_DISCORD_ID
 from tests.support.conversations import sign_up
-from tests.support.senders import FakeSender
+from tests.support.senders import FakeSender, retry
 from tests.support.waiting import wait_until
 
 
@@ -245,3 +248,30 @@ async def test_an_hour_passing_edits_no_discord_panel_and_telegram_ones_daily(
     clock.current = bot.config.campaign.deadline - timedelta(hours=5, minutes=30)
     await service.check()
     assert "in 5 hours\n" in telegram.edits[-1][2]  # the last day: hours
+
+
+async def test_panel_edits_honour_the_platforms_429_pause_and_set_it(bot, clock, make_chat):
+    """A 429 pauses every request on the platform (the outbox's sends wait it out): a panel edit
+    waits too, without blocking the service, and a 429 answering an edit pauses the sends."""
+    answers: list[DeliveryResult] = [retry(after=30.0, reason="429")]
+
+    class Limited(FakeSender):
+        async def edit(self, chat_id, message_id, reply):
+            self.edits.append((chat_id, message_id, reply.plain_text()))
+            return answers.pop(0) if answers else DeliveryResult(Outcome.DELIVERED)
+
+    bot.senders["discord"] = sender = Limited("discord")
+    worker = OutboxWorker(bot, sender, Pacing(rate=50))
+    service = PanelService(bot, {"discord": worker})
+    await in_group(make_chat, user_id=MODERATOR_DISCORD_ID, platform="discord").send("/panel")
+    await sign(bot, clock, 1)
+    clock.advance(minutes=2)
+    worker.paused_until = time.monotonic() + 20.0  # a send's 429
+    assert (await service.check())["waiting"] == 1
+    assert sender.edits == [] and 19.0 < service.due <= 20.0  # checked when the pause ends
+    worker.paused_until = 0.0
+    started = time.monotonic()
+    assert (await service.check())["waiting"] == 1  # the edit's own 429
+    assert len(sender.edits) == 1 and worker.paused_until >= started + 30.0
+    worker.paused_until = 0.0
+    assert (await service.check())["edited"] == 1
