@@ -92,3 +92,8 @@ class Deleter(Protocol):
 # DeliveryResult.reason for an edit of a message that no longer exists (deleted by someone):
 # the panel service stops editing it and forgets it.
 MESSAGE_GONE = "message_gone"
+# DeliveryResult.reason for an edit in a chat the platform gave a new id (a Telegram group
+# upgraded to a supergroup): the message stays behind in the old chat and the new one numbers
+# its own messages, so it can never be edited by that id. The adapter has moved what is stored
+# about the chat (Storage.move_chat); the panel service posts the panel afresh there.
+CHAT_MOVED = "chat_moved"

@@ -4,16 +4,19 @@ and the service that keeps each panel current (frozen clock, fake senders, no sl
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 from bot.core import Moment
 from bot.handlers.panel_view import render
+from bot.outbox import OutboxWorker
+from bot.pacing import Pacing
 from bot.panels import PanelService
 from bot.sender import MESSAGE_GONE, ChatAccess, DeliveryResult, Outcome
 from bot.storage import NOT_PERSONAL, PERSONAL_TABLES
 from tests.conftest import MODERATOR_DISCORD_ID
 from tests.support.conversations import sign_up
-from tests.support.senders import FakeSender
+from tests.support.senders import FakeSender, retry
 from tests.support.waiting import wait_until
 
 
@@ -211,16 +214,23 @@ async def test_a_signature_wakes_the_running_service_for_a_prompt_edit(bot, cloc
         await running
 
 
-async def test_a_group_that_became_a_supergroup_keeps_its_panel(bot, clock, make_chat, telegram):
+async def test_a_panel_moved_to_a_supergroup_is_posted_there_afresh(bot, clock, make_chat,
+                                                                   telegram):
+    """A send found the group upgraded (move_chat): the old message stays in the old group, so
+    the panel has no message in the new chat until the service posts one."""
     bot.deep_links["telegram"] = LINK.format
     await in_group(make_chat).send("/panel")
     assert await bot.store.move_chat("telegram", GROUP, "-1009999")
     [panel] = await bot.store.all_panels()
-    assert (panel.chat_id, panel.message_id) == ("-1009999", "1")
+    assert (panel.chat_id, panel.message_id) == ("-1009999", "")
+    service = PanelService(bot)
+    assert (await service.check())["edited"] == 1  # at once: no minute to wait for a post
+    assert telegram.edits == [] and telegram.chats == [GROUP, "-1009999"]
+    assert (await bot.store.panel_of("telegram", "-1009999")).message_id == "2"
     await sign(bot, clock, 1)
     clock.advance(minutes=1)
-    assert (await PanelService(bot).check())["edited"] == 1
-    assert telegram.edits[-1][:2] == ("-1009999", "1")
+    assert (await service.check())["edited"] == 1
+    assert telegram.edits[-1][:2] == ("-1009999", "2")
 
 
 async def test_an_hour_passing_edits_no_discord_panel_and_telegram_ones_daily(
@@ -238,3 +248,30 @@ async def test_an_hour_passing_edits_no_discord_panel_and_telegram_ones_daily(
     clock.current = bot.config.campaign.deadline - timedelta(hours=5, minutes=30)
     await service.check()
     assert "in 5 hours\n" in telegram.edits[-1][2]  # the last day: hours
+
+
+async def test_panel_edits_honour_the_platforms_429_pause_and_set_it(bot, clock, make_chat):
+    """A 429 pauses every request on the platform (the outbox's sends wait it out): a panel edit
+    waits too, without blocking the service, and a 429 answering an edit pauses the sends."""
+    answers: list[DeliveryResult] = [retry(after=30.0, reason="429")]
+
+    class Limited(FakeSender):
+        async def edit(self, chat_id, message_id, reply):
+            self.edits.append((chat_id, message_id, reply.plain_text()))
+            return answers.pop(0) if answers else DeliveryResult(Outcome.DELIVERED)
+
+    bot.senders["discord"] = sender = Limited("discord")
+    worker = OutboxWorker(bot, sender, Pacing(rate=50))
+    service = PanelService(bot, {"discord": worker})
+    await in_group(make_chat, user_id=MODERATOR_DISCORD_ID, platform="discord").send("/panel")
+    await sign(bot, clock, 1)
+    clock.advance(minutes=2)
+    worker.paused_until = time.monotonic() + 20.0  # a send's 429
+    assert (await service.check())["waiting"] == 1
+    assert sender.edits == [] and 19.0 < service.due <= 20.0  # checked when the pause ends
+    worker.paused_until = 0.0
+    started = time.monotonic()
+    assert (await service.check())["waiting"] == 1  # the edit's own 429
+    assert len(sender.edits) == 1 and worker.paused_until >= started + 30.0
+    worker.paused_until = 0.0
+    assert (await service.check())["edited"] == 1

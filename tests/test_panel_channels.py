@@ -83,3 +83,15 @@ async def test_panel_remove_deletes_the_message_on_discord(dconfig, clock, fake)
         assert "The campaign panel is removed." in text(said)
         assert panel.message_id not in fake.messages
         assert await bot.store.all_panels() == []
+
+
+async def test_panel_remove_when_telegram_fails_to_delete_asks_the_moderator(adapter, api, bot):
+    """A 5xx on deleteMessage is no apology: the panel is forgotten already, so the moderator is
+    told to delete the message by hand."""
+    bot.senders["telegram"] = adapter
+    api.add_channel(CHANNEL, "campaignchannel")
+    await say(api, "/panel @campaignchannel")
+    api.fail_next("deleteMessage", 1, 502)
+    said = await say(api, "/panel remove @campaignchannel")
+    assert said.startswith("The campaign panel is removed: it no longer changes. I couldn't")
+    assert len(api.sent(CHANNEL)) == 1 and await bot.store.all_panels() == []

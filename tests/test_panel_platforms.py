@@ -16,6 +16,7 @@ from tests.fakes.discord_api import EPHEMERAL, answer, bounded, button_id, runni
 from tests.fakes.telegram_api import message_update
 from tests.fakes.telegram_harness import BOUND, USERNAME
 from tests.support.database import rows
+from tests.support.waiting import wait_until
 
 GROUP = -1001234567890
 
@@ -129,3 +130,58 @@ async def test_a_telegram_group_panel_links_to_the_bot_and_a_deleted_one_is_drop
     assert await bot.store.all_panels() == []
     assert [r.description for r in api.take_refusals()] == [
         "Bad Request: message to edit not found"]
+
+
+async def test_a_telegram_group_that_became_a_supergroup_gets_its_panel_posted_there(
+        adapter, api, bot, clock):
+    """The old message stays in the old, now read-only group; the supergroup numbers its own
+    messages, so the panel is posted there afresh rather than edited by the old id."""
+    bot.senders["telegram"] = adapter
+    old, new = -4001234, -1004001234
+    api.chats[old] = {"id": old, "type": "group", "title": "Campaign group"}
+    api.push(message_update(int(MODERATOR_TELEGRAM_ID), "/panel", chat_id=old,
+                            chat_type="group"))
+    await api.wait_for(lambda: len(api.sent(old)) == 1, BOUND)
+    await api.wait_idle()
+    api.migrate(old, new)
+    clock.current = bot.config.campaign.deadline + timedelta(minutes=1)  # content changes
+    service = PanelService(bot)
+    assert (await service.check())["edited"] == 0  # refused with the new id: the row moves
+    assert service.due == 0  # ... and is posted there at the next check, at once
+    assert (await service.check())["edited"] == 1
+    [posted] = api.sent(new)
+    assert "The countdown is over." in posted.text
+    [panel] = await bot.store.all_panels()
+    assert (panel.chat_id, panel.message_id) == (str(new), str(posted.message_id))
+    [refusal] = api.take_refusals()
+    assert refusal.method == "editMessageText" and "upgraded" in refusal.description
+    # Later edits go to the new message.
+    clock.advance(days=1)
+    await bot.store.sign("telegram", "7", name=None, email=None, postcode=None,
+                         wants_updates=False, consent_text="c", consent_version="1",
+                         now=clock.now())
+    assert (await service.check())["edited"] == 1
+    assert "1 person has signed." in api.sent(new)[0].text
+    assert [c.params["chat_id"] for c in api.calls_to("editMessageText")] == [str(old),
+                                                                              str(new)]
+
+
+@bounded(30)
+async def test_a_discord_panel_whose_channel_was_deleted_is_dropped(dconfig, clock, fake):
+    async with running(dconfig, clock, fake) as adapter:
+        bot = adapter.bot
+        bot.senders["discord"] = adapter
+        await answer(fake, await fake.command("panel", user_id=MODERATOR_DISCORD_ID))
+        assert len(await bot.store.all_panels()) == 1
+        await fake.delete_channel(fake.channel_id)
+        await wait_until(lambda: adapter.client.get_channel(int(fake.channel_id)) is None,
+                         timeout=5, what="the client forgetting the channel")
+        clock.current = bot.config.campaign.deadline + timedelta(minutes=1)  # content changes
+        assert (await PanelService(bot).check())["dropped"] == 1
+        assert await bot.store.all_panels() == []
+        # The id is no user's: Discord refuses a DM with it, once, and it is never tried again.
+        assert [r[2:] for r in fake.refusals] == [(400, 50033)]
+        fake.refusals.clear()
+        clock.advance(days=1)
+        await PanelService(bot).check()
+        assert fake.refusals == [] and len(fake.calls_to("POST", "/users/@me/channels")) == 1

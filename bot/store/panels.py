@@ -63,6 +63,17 @@ class PanelStore:
                 (shown, iso(now), panel.platform, panel.chat_id, panel.message_id))
             return cursor.rowcount == 1
 
+    async def panel_posted(self, panel: Panel, message_id: str, shown: str,
+                           now: datetime) -> bool:
+        """Record the message posted for a panel that had none (its chat moved, move_chat);
+        False (nothing changed) if a moderator posted or removed the chat's panel meanwhile."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE panels SET message_id = ?, shown = ?, created_at = ?, edited_at = NULL"
+                " WHERE platform = ? AND chat_id = ? AND message_id = ''",
+                (message_id, shown, iso(now), panel.platform, panel.chat_id))
+            return cursor.rowcount == 1
+
     async def drop_panel(self, platform: str, chat_id: str,
                          message_id: str | None = None) -> Panel | None:
         """Forget the chat's panel (only if it is still `message_id`, when given); returns

@@ -65,7 +65,9 @@ class RecipientStore:
         """The platform gave a chat a new id (a Telegram group upgraded to a supergroup): its
         subscription, its campaign panel and the messages still waiting for it follow it,
         instead of failing at the old id. What the new id already has wins. True if anything
-        moved."""
+        moved. The panel's message stays behind in the old (now read-only) group, and the new
+        chat numbers its own messages: the moved panel has no message ('') until the panel
+        service posts one, so no edit can hit another message that has the old id there."""
         async with self.transaction() as db:
             moved = await db.execute(
                 "UPDATE OR IGNORE chat_subscriptions SET chat_id = ?"
@@ -75,7 +77,8 @@ class RecipientStore:
             await db.execute("DELETE FROM chat_subscriptions WHERE platform = ? AND chat_id = ?",
                              (platform, old_chat_id))
             panel = await db.execute(
-                "UPDATE OR IGNORE panels SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                "UPDATE OR IGNORE panels SET chat_id = ?, message_id = '', shown = ''"
+                " WHERE platform = ? AND chat_id = ?",
                 (new_chat_id, platform, old_chat_id),
             )
             await db.execute("DELETE FROM panels WHERE platform = ? AND chat_id = ?",

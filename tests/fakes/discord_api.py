@@ -18,7 +18,10 @@ Like Discord, the first follow-up after a "thinking" defer fills the deferred me
 its visibility, whatever flags the follow-up asks for.
 
 Like Discord, it answers a channel the bot cannot see with 403 50001 "Missing Access" and one
-where it may not post with 403 50013 "Missing Permissions" (`deny(channel_id, code)`), and it
+where it may not post with 403 50013 "Missing Permissions" (`deny(channel_id, code)`); a
+deleted channel (`delete_channel`: CHANNEL_DELETE on the gateway) with 404 10003 "Unknown
+Channel"; opening a DM with an id that is no user (a channel's, the server's) with 400 50033
+"Invalid Recipient(s)"; and it
 keeps rate-limit buckets: message creates and edits, per channel, take `bucket_limit` requests
 per `bucket_window` seconds (Discord's 5 per 5 s), and every answer on those routes carries
 the `X-RateLimit-Limit/Remaining/Reset/Reset-After/Bucket` headers discord.py reads to wait
@@ -259,6 +262,7 @@ class FakeDiscord:
         self.closed_dms: dict[str, int] = {}  # user id -> 50007 or 50278
         self.members: dict[str, tuple[str, ...]] = {}  # user id -> role ids in the server
         self.denied: dict[str, int] = {}  # channel id -> 50001 or 50013 (see deny())
+        self.deleted_channels: set[str] = set()  # see delete_channel()
         self.bucket_limit, self.bucket_window = 5, 5.0  # Discord: 5 messages / 5 s / channel
         self.buckets: dict[tuple[str, str], Bucket] = {}  # (route, channel id) -> bucket
         self.rate_limited = 0  # 429s the buckets answered
@@ -326,6 +330,20 @@ class FakeDiscord:
         if code not in DENIED:
             raise ValueError(f"not a permission error code: {code}")
         self.denied[channel_id] = code
+
+    async def delete_channel(self, channel_id: str) -> None:
+        """Someone deletes a channel of the server: the client hears CHANNEL_DELETE (and drops
+        it from its cache); from now on every request to it is answered 404 10003."""
+        self.deleted_channels.add(channel_id)
+        await self._dispatch("CHANNEL_DELETE", {"id": channel_id, "type": 0,
+                                                "guild_id": self.guild_id, "name": "gone",
+                                                "position": 0, "permission_overwrites": []})
+        await self._notify()
+
+    def _not_users(self) -> set[str]:
+        """Ids Discord knows as something other than a user: no DM can be opened with them."""
+        return {self.guild_id, self.channel_id, self.other_channel_id, self.app_id,
+                *self.deleted_channels, *self.dm_channels.values()}
 
     # Gateway --------------------------------------------------------------------------------
 
@@ -682,6 +700,8 @@ class FakeDiscord:
             return self._member(m.group(1), m.group(2))
         if method == "POST" and path == "/users/@me/channels":
             return self._open_dm(body)
+        if (m := re.match(r"/channels/(\d+)", path)) and m.group(1) in self.deleted_channels:
+            return error(404, 10003, "Unknown Channel")
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
             return self._channel_message(m.group(1), body)
         if method == "DELETE" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
@@ -851,6 +871,8 @@ class FakeDiscord:
         user_id = str(body.get("recipient_id", ""))
         if not user_id.isdecimal():
             return invalid({"recipient_id": "Value is not snowflake."})
+        if user_id in self._not_users():
+            return error(400, 50033, "Invalid Recipient(s)")
         channel_id = self._dm_channel(user_id)
         return json_response(200, {"id": channel_id, "type": 1, "last_message_id": None,
                                     "recipients": [user_payload(user_id, "Someone")]})

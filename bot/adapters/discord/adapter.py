@@ -53,6 +53,10 @@ GONE_CODES = {50007, 50278}
 # A channel the bot can no longer see (50001) or post in (50013): paused like a blocked person,
 # never retried daily; the outbox tells whoever subscribed it.
 LOST_PERMISSION = {50001: "missing_access", 50013: "missing_permissions"}
+# "Invalid Recipient(s)" opening a DM: an id that is no cached channel is taken for a user, so
+# this is a channel the bot no longer sees (deleted, or its server removed the bot): gone for
+# good, never tried again (a panel there is forgotten, a subscription paused).
+NOT_A_USER = 50033
 
 
 class CampaignClient(discord.Client):
@@ -287,6 +291,8 @@ class DiscordAdapter(InteractionHandler):
             await self.bot.store.set_subscription_active(PLATFORM, chat_id, False,
                                                          reason=DMS_CLOSED)
             return DeliveryResult(Outcome.GONE, reason=DMS_CLOSED)
+        if exc.code == NOT_A_USER and to_user:
+            return DeliveryResult(Outcome.GONE, reason="unknown_channel")
         if exc.code in LOST_PERMISSION and not to_user:
             return DeliveryResult(Outcome.GONE, reason=LOST_PERMISSION[exc.code])
         return DeliveryResult(Outcome.PERMANENT, reason=reason)

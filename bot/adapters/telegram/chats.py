@@ -4,7 +4,8 @@
 
 A failure Telegram answers about the chat itself (no such chat, not a member) is an answer;
 any other (a timeout, a 5xx) is raised, so the moderator hears "try again" rather than "not
-found"."""
+found". Deleting is different: by then the panel is forgotten, so any failure is a False (the
+moderator is told to delete the message by hand), never the generic apology."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import logging
 from telegram import Bot as PTBBot
 from telegram import ChatMember, ChatMemberAdministrator
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from ...sender import ChatAccess
 from .sending import target
@@ -58,7 +59,8 @@ async def chat_access(bot: PTBBot, ref: str) -> ChatAccess | None:
 
 async def delete_message(bot: PTBBot, chat_id: str, message_id: str) -> bool:
     """Delete a message the bot sent. True when it is gone (now, or deleted already); False
-    when Telegram refuses (no right there; too old for a bot that is no admin)."""
+    when Telegram refuses (no right there; too old for a bot that is no admin) or does not
+    answer (timeout, 429, 5xx)."""
     try:
         return bool(await bot.delete_message(target(chat_id), int(message_id)))
     except BadRequest as exc:
@@ -67,4 +69,7 @@ async def delete_message(bot: PTBBot, chat_id: str, message_id: str) -> bool:
         log.info("telegram: a message was not deleted: %s", exc.message[:80])
         return False
     except Forbidden:  # removed from the chat
+        return False
+    except TelegramError as exc:  # a timeout, a 429, a 5xx: whether it went is unknown
+        log.info("telegram: a message was not deleted: %s", type(exc).__name__)
         return False

@@ -40,7 +40,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from ...core import Attachment, Reply
 from ...logs import RedactTokens
-from ...sender import MESSAGE_GONE, DeliveryResult, Outcome
+from ...sender import CHAT_MOVED, MESSAGE_GONE, DeliveryResult, Outcome
 from ...text import is_ascii_digits
 from .render import render, render_parts
 
@@ -232,6 +232,8 @@ class Sending:
         chunks = render(reply)
         if not chunks or not is_ascii_digits(message_id):
             return DeliveryResult(Outcome.PERMANENT, reason="nothing to edit")
+        if chat_id in self._moved:  # never the old id in the new chat: another message has it
+            return DeliveryResult(Outcome.PERMANENT, reason=CHAT_MOVED)
         left = self.halted_for(chat_id)
         if left:
             return DeliveryResult(Outcome.RETRY, left, "429 halt")
@@ -244,6 +246,8 @@ class Sending:
                 await self._bot.edit_message_text(
                     text, chat_id=target(chat_id), message_id=int(message_id),
                     parse_mode=ParseMode.HTML, reply_markup=markup)
+        except ChatMigrated as exc:
+            return await self._edit_migrated(chat_id, exc)
         except TelegramError as exc:
             if isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower():
                 return DeliveryResult(Outcome.DELIVERED, message_id=message_id)  # shown already
@@ -255,6 +259,18 @@ class Sending:
                 self._halted[chat_id] = max(until, self._halted.get(chat_id, 0.0))
             return result
         return DeliveryResult(Outcome.DELIVERED, message_id=message_id)
+
+    async def _edit_migrated(self, chat_id: str, exc: ChatMigrated) -> DeliveryResult:
+        """An edit in a group that became a supergroup: follow it like a send does (stored
+        rows move to the new id, later sends go there), but the message itself stayed behind,
+        so the edit cannot be done: CHAT_MOVED tells the caller to post afresh."""
+        if self._on_migrated is None:
+            return classify(exc)
+        new_id = str(exc.new_chat_id)
+        log.info("telegram: a group became a supergroup; following it to its new id")
+        self._moved[chat_id] = new_id
+        await self._on_migrated(chat_id, new_id)
+        return DeliveryResult(Outcome.PERMANENT, reason=CHAT_MOVED)
 
     def halted_for(self, chat_id: str) -> float:
         """Seconds left of a 429 halt on this chat (0: none)."""
