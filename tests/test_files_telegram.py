@@ -125,3 +125,12 @@ async def test_a_file_never_replaces_the_pressed_message(adapter, api):
     (answer,) = await sent_after(api, lambda: api.press_label(ADA, "Again"), 1)
     assert answer.text == "Again" and answer.file["kind"] == "photo" and photo.edits == 0
     assert not api.calls_to("editMessageText") and not api.calls_to("editMessageReplyMarkup")
+
+
+async def test_a_refused_photo_still_delivers_its_caption_and_buttons(adapter, api):
+    api.fail_next("sendPhoto", 1, 400, description="Bad Request: IMAGE_PROCESS_FAILED")
+    (shown,) = await sent_after(api, lambda: api.send_text(ADA, "/chartfile"), 1)
+    assert shown.file is None and shown.text == "Signatures by day"
+    assert [b["text"] for row in shown.reply_markup["inline_keyboard"] for b in row] == ["Again"]
+    sent = [(c.method, c.status) for c in api.calls if c.method.startswith("send")]
+    assert sent == [("sendPhoto", 400), ("sendMessage", 200)]

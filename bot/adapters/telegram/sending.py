@@ -160,6 +160,11 @@ class Sending:
             text, markup, attachment = chunks[index]
             result = await self.send(chat_id, text, markup, patient=patient,
                                      attachment=attachment)
+            if attachment is not None and result.outcome is Outcome.PERMANENT and text:
+                # A refused file (an image Telegram cannot process): its caption still goes.
+                log.warning("telegram: a file was refused (%s); sending its text alone",
+                            result.reason)
+                result = await self.send(chat_id, text, markup, patient=patient)
             if not result.ok:
                 if result.outcome is Outcome.GONE:
                     log.info("telegram: a chat is gone (%s); not sending to it", result.reason)
