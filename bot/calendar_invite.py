@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlencode
 
 from icalendar import Alarm, Calendar, Timezone
@@ -112,14 +112,21 @@ def details(event: Event, tr: Translator) -> str:
 
 def google_link(event: Event, tr: Translator) -> str:
     """The "add to Google Calendar" page for one event, filled in. The place is the event's
-    location, or for an online event its link (Google shows the place as a link)."""
-    fields = {
-        "text": tr.text(event.title),
-        "dates": "/".join(t.astimezone(UTC).strftime(GOOGLE_TIME)
-                          for t in (event.starts_at, event.ends_at)),
-        "details": details(event, tr),
-        "location": tr.text(event.location) or str(event.url or ""),
-    }
+    location, or for an online event its link (Google shows the place as a link).
+    Remembered per event and wording: every RSVP confirmation carries it (issue 15)."""
+    fields = (
+        ("text", tr.text(event.title)),
+        ("dates", "/".join(t.astimezone(UTC).strftime(GOOGLE_TIME)
+                           for t in (event.starts_at, event.ends_at))),
+        ("details", details(event, tr)),
+        ("location", tr.text(event.location) or str(event.url or "")),
+    )
+    return _fitted(fields)
+
+
+@lru_cache(maxsize=256)
+def _fitted(filled: tuple[tuple[str, str], ...]) -> str:
+    fields = dict(filled)
     # The least needed text is cut first, each only as far as the link must shrink.
     for key in ("details", "location", "text"):
         while len(link := _google(fields)) > GOOGLE_URL_LIMIT and fields[key]:

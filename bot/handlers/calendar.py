@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..calendar_invite import MEDIA_TYPE, filename, google_link, invite
 from ..config import Event
 from ..core import Attachment, Bold, Button, Reply
-from ..i18n import N_, NP_
+from ..i18n import N_, NP_, Translator
 from ..routing import STALE, Context, Router
 
 router = Router()
@@ -21,13 +21,13 @@ MINE = NP_("Your upcoming event, in one file: open it to add it to your calendar
            "Your {count} upcoming events, in one file: open it to add them to your calendar.")
 
 
-def add_buttons(ctx: Context, event: Event) -> list[Button]:
+def add_buttons(event: Event, tr: Translator) -> list[Button]:
     """The row an RSVP confirmation carries: the .ics file, and the Google Calendar link."""
-    return [Button(ctx.t(ADD), "cal", (event.id,)), google_button(ctx, event)]
+    return [Button(tr.t(ADD), "cal", (event.id,)), google_button(event, tr)]
 
 
-def google_button(ctx: Context, event: Event) -> Button:
-    return Button(ctx.t(GOOGLE_LABEL), url=google_link(event, ctx.tr))
+def google_button(event: Event, tr: Translator) -> Button:
+    return Button(tr.t(GOOGLE_LABEL), url=google_link(event, tr))
 
 
 def add_mine_button(ctx: Context) -> Button:
@@ -50,8 +50,8 @@ async def event_file(ctx: Context):
         return Reply.of(ctx.t(STALE), private=True)
     title = ctx.text(event.title)
     data = invite(ctx.config, [event], ctx.tr, ctx.now)
-    return Reply.of(*ctx.tr.spans(ONE, title=Bold(title)), buttons=[[google_button(ctx, event)]],
-                    private=True,
+    return Reply.of(*ctx.tr.spans(ONE, title=Bold(title)),
+                    buttons=[[google_button(event, ctx.tr)]], private=True,
                     attachments=(Attachment(filename(title, event.id), MEDIA_TYPE, data),))
 
 

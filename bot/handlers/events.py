@@ -52,9 +52,14 @@ def when(event: Event, zone, tr: Translator) -> Moment:
                   until=event.ends_at)
 
 
-def _event_block(event: Event, zone, tr: Translator) -> tuple[tuple, Button, Button]:
+# An event's lines, its Going and Cancel buttons, and the calendar row of its confirmation.
+Block = tuple[tuple, Button, Button, tuple[Button, ...]]
+
+
+def _event_block(event: Event, zone, tr: Translator) -> Block:
     """What never changes between presses, per event and language: its lines (title, time,
-    place, description) and its two buttons. Built once, not on every press (issue 15): the
+    place, description), its two buttons and its confirmation's calendar row (the Google
+    link takes a while to fit). Built once, not on every press (issue 15): the
     same spans then render from the adapter's cache too. Keyed by the (frozen) event and by
     its words in this language (config Text compares by its default-language string alone,
     so an edited translation must be part of the key), so an edited config builds afresh."""
@@ -63,7 +68,7 @@ def _event_block(event: Event, zone, tr: Translator) -> tuple[tuple, Button, But
 
 
 @lru_cache(maxsize=256)
-def _built_block(event: Event, zone, tr: Translator, words: tuple) -> tuple[tuple, Button, Button]:
+def _built_block(event: Event, zone, tr: Translator, words: tuple) -> Block:
     parts: list = ["\n\n", Bold(tr.text(event.title)), "\n", when(event, zone, tr), "\n"]
     if event.url:
         parts.append(Link(tr.t(JOIN_ONLINE), event.url))
@@ -74,7 +79,8 @@ def _built_block(event: Event, zone, tr: Translator, words: tuple) -> tuple[tupl
     # The button says what it does, so an old "Going" button can never cancel.
     title = shorten(tr.text(event.title), TITLE_IN_LABEL)
     return (tuple(parts), Button(tr.t(GOING_LABEL, title=title), "rsvp", (event.id,)),
-            Button(tr.t(CANCEL_LABEL, title=title), "rsvp", (event.id, "no")))
+            Button(tr.t(CANCEL_LABEL, title=title), "rsvp", (event.id, "no")),
+            tuple(add_buttons(event, tr)))
 
 
 def _upcoming(ctx: Context) -> list[Event]:
@@ -98,7 +104,7 @@ async def event_list(ctx: Context, note: str | None = None,
     buttons = []
     for event in events:
         over = event.ends_at <= ctx.now
-        lines, going_button, cancel_button = _event_block(event, zone, ctx.tr)
+        lines, going_button, cancel_button, _ = _event_block(event, zone, ctx.tr)
         parts += lines
         status = [ctx.n(*COMING, counts.get(event.id, 0))]
         if over or event.id in mine:
@@ -113,7 +119,7 @@ async def event_list(ctx: Context, note: str | None = None,
     if any(e.id not in mine for e in upcoming) and len(upcoming) > 1:
         buttons.append([Button(ctx.t(ALL_LABEL), "rsvp", ("all",))])
     if joined is not None:
-        buttons.append(add_buttons(ctx, joined))
+        buttons.append(list(_event_block(joined, zone, ctx.tr)[3]))
     if any(e.id in mine for e in upcoming):
         buttons.append([add_mine_button(ctx)])
     going = len(mine & {e.id for e in events})
@@ -201,7 +207,7 @@ async def reminder_pressed(ctx: Context):
     if payload[1] == "yes":  # also puts back someone who had cancelled in between
         await ctx.store.set_rsvps(user.platform, user.id, {event.id}, set(), ctx.now,
                                   language=app_language(ctx))
-        return Reply.of(ctx.t(SEE_YOU), buttons=[add_buttons(ctx, event)], private=True)
+        return Reply.of(ctx.t(SEE_YOU), buttons=[add_buttons(event, ctx.tr)], private=True)
     await ctx.store.set_rsvps(user.platform, user.id, set(), {event.id}, ctx.now)
     return Reply.of(ctx.t(SORRY, title=ctx.text(event.title)), private=True)
 
