@@ -74,9 +74,21 @@ def _link(config: Config, source: str | None, qr: Path | None) -> int:
     return 0
 
 
+def _no_database(config: Config, doing: str) -> bool:
+    """True, having said so, when there is no database to read (a command run before the bot
+    ever ran, or in the wrong folder): an operator's command never creates an empty one."""
+    if Path(config.storage.path).exists():
+        return False
+    print(f"No database at {config.storage.path}: nothing to {doing}.", file=sys.stderr)
+    return True
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"1 {one}" if count == 1 else f"{count} {many}"
+
+
 async def _export(config: Config, what: str, out: Path) -> int:
-    if not Path(config.storage.path).exists():
-        print(f"No database at {config.storage.path}: nothing to export.", file=sys.stderr)
+    if _no_database(config, "export"):
         return 1
     async with await Storage.open(config.storage.path) as store:
         if what == "mailing-list":
@@ -86,36 +98,34 @@ async def _export(config: Config, what: str, out: Path) -> int:
         else:
             count = await ops.export_signatures(store, out)
     if what == "mailing-list":
-        signers = "1 signer" if count == 1 else f"{count} signers"
+        signers = _counted(count, "signer", "signers")
         print(f"Exported {signers} who asked for updates to {out}. It holds personal "
               "data: keep it safe, and import only this file into an email tool.")
         if no_email:
             print(f"Left out {no_email} who asked for updates but gave no email.")
         return 0
     if what == "rsvps":
-        rsvps = "1 RSVP" if count == 1 else f"{count} RSVPs"
+        rsvps = _counted(count, "RSVP", "RSVPs")
         print(f"Exported {rsvps} to {out}. It holds personal data: keep it safe.")
         return 0
-    signatures = "1 signature" if count == 1 else f"{count} signatures"
+    signatures = _counted(count, "signature", "signatures")
     print(f"Exported {signatures} to {out}. It holds personal data: keep it safe.")
     return 0
 
 
 async def _chart(config: Config, out: Path) -> int:
-    if not Path(config.storage.path).exists():
-        print(f"No database at {config.storage.path}: nothing to chart.", file=sys.stderr)
+    if _no_database(config, "chart"):
         return 1
     async with await Storage.open(config.storage.path) as store:
         await ops.write_chart(store, config, datetime.now(UTC), out)
         total = await store.signature_total()
-    signatures = "1 signature" if total == 1 else f"{total} signatures"
+    signatures = _counted(total, "signature", "signatures")
     print(f"Chart of {signatures} written to {out}.")
     return 0
 
 
 async def _backup(config: Config, target: Path) -> int:
-    if not Path(config.storage.path).exists():
-        print(f"No database at {config.storage.path}: nothing to back up.", file=sys.stderr)
+    if _no_database(config, "back up"):
         return 1
     async with await Storage.open(config.storage.path) as store:
         await store.backup(target)

@@ -64,13 +64,12 @@ class ChartData:
 
 
 def target_of(config: Config, total: int, tr: Translator) -> tuple[int, str] | None:
-    """The petition's goal; without one, the next milestone not yet reached (the count the
-    campaign is heading for now); None once past every milestone."""
-    petition = config.petition
-    if petition.goal:
-        return petition.goal, tr.t(GOAL, count=tr.number(petition.goal))
-    ahead = [m for m in petition.milestones if m > total]
-    return (ahead[0], tr.t(NEXT_MILESTONE, count=tr.number(ahead[0]))) if ahead else None
+    """The target line: the petition's aim (its goal, else the next milestone), labelled."""
+    aim = config.petition.aim(total)
+    if aim is None:
+        return None
+    count, is_goal = aim
+    return count, tr.t(GOAL if is_goal else NEXT_MILESTONE, count=tr.number(count))
 
 
 async def collect(store: Storage, config: Config, now: datetime, tr: Translator) -> ChartData:

@@ -120,6 +120,15 @@ class Petition(Section):
         100, 250, 500, 1000, 2500, 5000, 10000)
     goal: Annotated[int, Field(gt=0)] | None = None
 
+    def aim(self, total: int) -> tuple[int, bool] | None:
+        """What a count of `total` signatures is measured against (the panel, the chart):
+        (the goal, True); without a goal, (the next milestone not yet reached, False); None
+        once past every milestone."""
+        if self.goal is not None:
+            return self.goal, True
+        ahead = [m for m in self.milestones if m > total]
+        return (ahead[0], False) if ahead else None
+
 
 class Event(Section):
     id: Annotated[str, Field(pattern=EVENT_ID.pattern)]

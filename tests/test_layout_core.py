@@ -10,15 +10,13 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from pathlib import Path
 
 import pytest
 
 from bot import config as config_module
 from bot import validation
+from tests.support.imports import modules, statements
 
-ROOT = Path(__file__).resolve().parent.parent
-BOT = ROOT / "bot"
 ADAPTERS = "bot.adapters"
 HANDLERS = "bot.handlers"
 MAX_LINES = 300
@@ -26,12 +24,7 @@ PLATFORM_LIBRARIES = {"telegram", "discord", "aiohttp", "httpx"}
 PLATFORM_WORD = re.compile(r"\b(telegram|discord)\b", re.IGNORECASE)
 
 
-def dotted(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {dotted(p): p for p in sorted(BOT.rglob("*.py"))}
+MODULES = modules()
 
 
 def is_package(name: str) -> bool:
@@ -47,16 +40,9 @@ def imports_in(source: str, package: str) -> set[str]:
     inside functions, under `if TYPE_CHECKING:` (a type-only import back is still a cycle to a
     reader), relative imports resolved. `from x import y` yields x and x.y (y may be a module)."""
     found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+    for base, aliases in statements(source, package):
+        found.add(base)
+        found.update(f"{base}.{alias}" for alias in aliases)
     return found
 
 

@@ -32,14 +32,14 @@ COUNTDOWN = N_("Countdown to {deadline}: {when}")
 IN = N_("in {left}")  # the countdown where the platform cannot show a live one
 NEXT_EVENT = N_("Next event: {title}, {when}")
 
-def target_of(config: Config, total: int) -> tuple[str, int] | None:
-    """What the count is measured against: the goal, else the next milestone (None: past
-    them all)."""
-    goal = config.petition.goal
-    if goal is not None:
-        return GOAL, goal
-    upcoming = [m for m in config.petition.milestones if m > total]
-    return (NEXT_MILESTONE, upcoming[0]) if upcoming else None
+
+def group_link(bot: DispatcherView, platform: str) -> Callable[[str], str] | None:
+    """For a button in a group on `platform`: command -> the URL that opens a private chat
+    with the bot running it, where a press there could only be answered in the group (no
+    private answers in a group: Capabilities.ephemeral); None where it can be answered
+    privately to the presser, so the button can be an action (or no link is known)."""
+    known = bot.capabilities.get(platform)
+    return None if known is not None and known.ephemeral else bot.deep_links.get(platform)
 
 
 def panel_reply(config: Config, now: datetime, total: int, tr: Translator,
@@ -53,9 +53,9 @@ def panel_reply(config: Config, now: datetime, total: int, tr: Translator,
                    tr.n(*SIGNED, total)]
     donate = Button(tr.t(DONATE_LABEL), url=campaign.donate_url)
     closed = campaign.deadline <= now
-    target = None if closed else target_of(config, total)
-    if target is not None:
-        parts.append(" " + tr.t(target[0], target=tr.number(target[1])))
+    aim = None if closed else config.petition.aim(total)
+    if aim is not None:
+        parts.append(" " + tr.t(GOAL if aim[1] else NEXT_MILESTONE, target=tr.number(aim[0])))
     if closed:  # the closing message, and nothing left to sign
         parts += ["\n\n", tr.text(config.prompts.closing_message)]
         return Reply.of(*parts, buttons=[[donate]])
@@ -102,8 +102,7 @@ async def render(bot: DispatcherView, store: Storage, now: datetime, platform: s
     config = bot.config
     tr = translator(config.languages[0])
     known = bot.capabilities.get(platform)
-    private_answers = known is not None and known.ephemeral
-    link = None if private_answers else bot.deep_links.get(platform)
-    return panel_reply(config, now, await store.signature_total(), tr, link=link,
-                       actions=private_answers)
+    return panel_reply(config, now, await store.signature_total(), tr,
+                       link=group_link(bot, platform),
+                       actions=known is not None and known.ephemeral)
 

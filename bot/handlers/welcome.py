@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..core import Bold, Button, FormRequest, Outgoing, Reply
-from ..i18n import N_, NP_
+from ..i18n import N_
 from ..routing import STALE, Context, Router, as_list
 from .countdown import countdown_line, user_zone
+from .panel_view import SIGNED, group_link
 
 router = Router()
 
-COUNT = NP_("{count} person has signed.", "{count} people have signed.")
 FIRST = N_("Be the first to sign.")
 # {date}: the day they signed, "3 June" in their language.
 YOU_SIGNED = N_("You signed on {date}, thank you.")
@@ -44,7 +44,7 @@ async def welcome_reply(ctx: Context) -> Reply:
     if signature is not None:  # the day as /progress says it: in their own timezone
         signed_on = signature.signed_at.astimezone(await user_zone(ctx)).date()
         parts.append(ctx.t(YOU_SIGNED, date=ctx.tr.day_month(signed_on)) + "\n")
-    parts.append(ctx.n(*COUNT, total) if total or over else ctx.t(FIRST))
+    parts.append(ctx.n(*SIGNED, total) if total or over else ctx.t(FIRST))
     if over:
         parts.append("\n" + ctx.text(config.prompts.closing_message))
     else:
@@ -52,9 +52,7 @@ async def welcome_reply(ctx: Context) -> Reply:
     # In a group where a press can only be answered there (no private answers in a group),
     # the buttons are links to the person's private chat with the bot, as a panel's are:
     # a form or a personal list cannot start in the group.
-    known = ctx.bot.capabilities.get(ctx.user.platform)
-    link = None if direct or (known is not None and known.ephemeral) else (
-        ctx.bot.deep_links.get(ctx.user.platform))
+    link = None if direct else group_link(ctx.bot, ctx.user.platform)
 
     def opening(label: str, target: str) -> Button:
         return Button(ctx.t(label), url=link(target)) if link else Button(

@@ -68,27 +68,24 @@ class RecipientStore:
         moved. The panel's message stays behind in the old (now read-only) group, and the new
         chat numbers its own messages: the moved panel has no message ('') until the panel
         service posts one, so no edit can hit another message that has the old id there."""
+        moved = 0
         async with self.transaction() as db:
-            moved = await db.execute(
-                "UPDATE OR IGNORE chat_subscriptions SET chat_id = ?"
-                " WHERE platform = ? AND chat_id = ?",
-                (new_chat_id, platform, old_chat_id),
-            )
-            await db.execute("DELETE FROM chat_subscriptions WHERE platform = ? AND chat_id = ?",
-                             (platform, old_chat_id))
-            panel = await db.execute(
-                "UPDATE OR IGNORE panels SET chat_id = ?, message_id = '', shown = ''"
-                " WHERE platform = ? AND chat_id = ?",
-                (new_chat_id, platform, old_chat_id),
-            )
-            await db.execute("DELETE FROM panels WHERE platform = ? AND chat_id = ?",
-                             (platform, old_chat_id))
+            # One row per chat in each: moved unless the new id has its own (OR IGNORE), and
+            # the old id's row, moved or not, goes.
+            for table, becomes in (("chat_subscriptions", "chat_id = ?"),
+                                   ("panels", "chat_id = ?, message_id = '', shown = ''")):
+                cursor = await db.execute(
+                    f"UPDATE OR IGNORE {table} SET {becomes} WHERE platform = ? AND chat_id = ?",
+                    (new_chat_id, platform, old_chat_id))
+                moved += cursor.rowcount
+                await db.execute(f"DELETE FROM {table} WHERE platform = ? AND chat_id = ?",
+                                 (platform, old_chat_id))
             queued = await db.execute(
                 "UPDATE outbox SET chat_id = ? WHERE platform = ? AND chat_id = ?"
                 " AND state IN ('pending', 'sending')",
                 (new_chat_id, platform, old_chat_id),
             )
-            return moved.rowcount + panel.rowcount + queued.rowcount > 0
+            return moved + queued.rowcount > 0
 
     async def recipient_language(self, platform: str, user_id: str) -> str | None:
         """The language to write to one person in, when nothing they sent says so: their

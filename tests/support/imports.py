@@ -4,7 +4,7 @@ imports, and whether imports go round in a cycle."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -21,6 +21,22 @@ def modules(root: Path = BOT) -> dict[str, Path]:
     return {dotted(p): p for p in sorted(root.rglob("*.py"))}
 
 
+def statements(source: str, package: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Every import in a module of `package`, anywhere in its source (at the top, inside
+    functions, under `if TYPE_CHECKING:`), relative ones resolved: `import a.b` as ("a.b", ()),
+    `from x import y, z` as ("x", ("y", "z"))."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, ()
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield base, tuple(alias.name for alias in node.names)
+
+
 def imports(path: Path, known: Collection[str] | None = None) -> set[str]:
     """Absolute names of the modules `path` imports, relative imports resolved; those under
     `if TYPE_CHECKING:` count too (a cycle for the type checker is still one to a reader).
@@ -29,18 +45,11 @@ def imports(path: Path, known: Collection[str] | None = None) -> set[str]:
     known = set(modules()) if known is None else known
     package = dotted(path) if path.name == "__init__.py" else dotted(path).rpartition(".")[0]
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            submodules = {f"{base}.{alias.name}" for alias in node.names}
-            names |= {name for name in submodules if name in known}
-            if not all(name in known for name in submodules):
-                names.add(base)
+    for base, aliases in statements(path.read_text(encoding="utf-8"), package):
+        submodules = {f"{base}.{alias}" for alias in aliases}
+        names |= {name for name in submodules if name in known}
+        if not aliases or not all(name in known for name in submodules):
+            names.add(base)
     return names
 
 
